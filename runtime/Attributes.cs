@@ -1,0 +1,31 @@
+namespace ModelGen;
+
+/// <summary>
+/// Marks a partial class as a model: its layer fields, <c>Forward</c> method and <c>[Loss]</c> method are traced
+/// at build time into a graph that is shape-checked, differentiated and compiled to SIMD C#.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class ModelAttribute : Attribute
+{
+}
+
+/// <summary>
+/// Declares the shape of a <c>Forward</c> or <c>[Loss]</c> tensor parameter. An <see cref="int"/> is a static
+/// dimension; a <see cref="string"/> names a symbolic dimension (the batch) that stays open until run time.
+/// </summary>
+/// <example><c>public Tensor Forward([Shape("B", 784)] Tensor x)</c></example>
+[AttributeUsage(AttributeTargets.Parameter, Inherited = false)]
+public sealed class ShapeAttribute : Attribute
+{
+    /// <summary>Creates the attribute from its dimensions, outermost first.</summary>
+    public ShapeAttribute(params object[] dims) => Dims = dims;
+
+    /// <summary>The dimensions as written: <see cref="int"/> or <see cref="string"/> values.</summary>
+    public IReadOnlyList<object> Dims { get; }
+}
+
+/// <summary>Marks the model's loss method: its first parameter receives <c>Forward</c>'s output.</summary>
+[AttributeUsage(AttributeTargets.Method, Inherited = false)]
+public sealed class LossAttribute : Attribute
+{
+}
