@@ -1,0 +1,55 @@
+using System.ComponentModel;
+
+namespace ModelGen.Kernels;
+
+/// <summary>The activation a GEMM applies in its epilogue, after the bias.</summary>
+public enum Activation
+{
+    /// <summary>No activation.</summary>
+    None,
+    /// <summary>max(x, 0).</summary>
+    Relu,
+}
+
+/// <summary>
+/// Single-precision matrix multiply, C = op(A)·op(B) (+ C) (+ bias per column) then an activation.
+/// All matrices are row-major with leading dimensions (row strides) lda, ldb, ldc.
+/// op(A) is [m, k]: A is stored [m, k] or, when transA, [k, m]. op(B) is [k, n]: B is stored [k, n] or, when
+/// transB, [n, k]. Called by generated code and by eager <c>MatMul</c>.
+/// </summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static partial class Gemm
+{
+    /// <summary>C = op(A)·op(B) (+ C when accumulate) (+ bias[j] to column j) then activation.</summary>
+    public static void Multiply(int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, bool transA,
+        ReadOnlySpan<float> b, int ldb, bool transB,
+        Span<float> c, int ldc,
+        bool accumulate = false, ReadOnlySpan<float> bias = default, Activation activation = Activation.None)
+        => Reference(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate, bias, activation);
+
+    /// <summary>The same contract as <see cref="Multiply"/> with plain loops and float64 accumulators: the test oracle.</summary>
+    public static void Reference(int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, bool transA,
+        ReadOnlySpan<float> b, int ldb, bool transB,
+        Span<float> c, int ldc,
+        bool accumulate = false, ReadOnlySpan<float> bias = default, Activation activation = Activation.None)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                double sum = accumulate ? c[i * ldc + j] : 0.0;
+                for (int p = 0; p < k; p++)
+                {
+                    float av = transA ? a[p * lda + i] : a[i * lda + p];
+                    float bv = transB ? b[j * ldb + p] : b[p * ldb + j];
+                    sum += (double)av * bv;
+                }
+                if (!bias.IsEmpty) sum += bias[j];
+                if (activation == Activation.Relu && sum < 0) sum = 0;
+                c[i * ldc + j] = (float)sum;
+            }
+        }
+    }
+}
