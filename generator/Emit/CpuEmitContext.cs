@@ -1,0 +1,77 @@
+using System;
+using System.Linq;
+using ModelGen.Generator.Common;
+using ModelGen.Generator.IR;
+using ModelGen.Generator.Passes;
+
+namespace ModelGen.Generator.Emit
+{
+    /// <summary>
+    /// What an operator's emit rule writes with: the C# expressions for each node's planned buffer, its element
+    /// count and shape, the shared elementwise kernels, and the writer for the method body.
+    /// </summary>
+    internal sealed class CpuEmitContext
+    {
+        private readonly SourceWriter _writer;
+        private readonly MemoryPlan _plan;
+        private readonly string _slotPrefix;
+
+        public CpuEmitContext(SourceWriter writer, Graph graph, MemoryPlan plan, string slotPrefix, ElementwiseKernels kernels)
+        {
+            _writer = writer;
+            Graph = graph;
+            _plan = plan;
+            _slotPrefix = slotPrefix;
+            Kernels = kernels;
+        }
+
+        public Graph Graph { get; }
+
+        public ElementwiseKernels Kernels { get; }
+
+        /// <summary>The name of the batch variable in emitted code.</summary>
+        public string Batch => "B";
+
+        public void Line(string line) => _writer.Line(line);
+
+        public bool IsConst(int id) => Graph[id].Op == OpKind.Const;
+
+        /// <summary>The element count of a node, as C#.</summary>
+        public string Count(int id) => Graph[id].Shape.Count.ToCode(Batch);
+
+        /// <summary>A <c>Span&lt;float&gt;</c> over a node's value, exactly its element count long.</summary>
+        public string Span(int id)
+        {
+            PlannedBuffer buffer = _plan.Buffers[id];
+            switch (buffer.Kind)
+            {
+                case BufferKind.Slot: return $"{_slotPrefix}{buffer.Index}.AsSpan(0, {Count(id)})";
+                case BufferKind.Input: return Graph[id].Name + ".AsSpan()";
+                case BufferKind.Label: return Graph[id].Name + ".AsSpan()";
+                case BufferKind.Param: return $"_p{buffer.Index}.Value.AsSpan()";
+                case BufferKind.ParamGrad: return $"_p{buffer.Index}.Grad.AsSpan()";
+                case BufferKind.Output: return "_output.AsSpan()";
+                default: throw new InvalidOperationException($"%{id} is a constant and has no buffer");
+            }
+        }
+
+        /// <summary>A <c>Span&lt;int&gt;</c> over class labels.</summary>
+        public string IntSpan(int id) => Graph[id].Name + ".AsSpanInt32()";
+
+        /// <summary>A scalar node's value as a float expression: a literal for constants.</summary>
+        public string Scalar(int id)
+        {
+            if (IsConst(id)) return Format.Float(Graph[id].Value);
+            PlannedBuffer buffer = _plan.Buffers[id];
+            return buffer.Kind == BufferKind.Slot ? $"{_slotPrefix}{buffer.Index}[0]" : Span(id) + "[0]";
+        }
+
+        /// <summary>A node's shape as a stack-allocated <c>ReadOnlySpan&lt;int&gt;</c> (no heap allocation).</summary>
+        public string ShapeOf(int id)
+        {
+            Shape shape = Graph[id].Shape;
+            if (shape.Rank == 0) return "ReadOnlySpan<int>.Empty";
+            return "stackalloc int[] { " + string.Join(", ", shape.Dims.Select(d => d.ToCode(Batch))) + " }";
+        }
+    }
+}

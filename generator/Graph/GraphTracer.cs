@@ -1,0 +1,202 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using ModelGen.Generator.Common;
+using ModelGen.Generator.Diagnostics;
+using ModelGen.Generator.Ops;
+using ModelGen.Generator.Parsing;
+using Microsoft.CodeAnalysis;
+
+namespace ModelGen.Generator.IR
+{
+    /// <summary>
+    /// Traces Forward and the [Loss] method of a <see cref="ModelSpec"/> into a <see cref="Graph"/>, inferring
+    /// every shape. The first shape error stops tracing with a located diagnostic naming the dimensions.
+    /// </summary>
+    internal sealed class GraphTracer
+    {
+        private readonly ModelSpec _spec;
+        private readonly CancellationToken _cancellation;
+        private readonly Dictionary<string, (LayerSpec Spec, LayerDefinition Definition, int FirstParameter)> _layers =
+            new Dictionary<string, (LayerSpec, LayerDefinition, int)>(System.StringComparer.Ordinal);
+        private readonly Dictionary<int, int> _paramNodes = new Dictionary<int, int>();
+        private readonly HashSet<int> _consumedLabels = new HashSet<int>();
+        private Dictionary<string, int> _locals = new Dictionary<string, int>(System.StringComparer.Ordinal);
+
+        private GraphTracer(ModelSpec spec, CancellationToken cancellation)
+        {
+            _spec = spec;
+            _cancellation = cancellation;
+            Builder = new GraphBuilder(spec.ClassName, "", System.Array.Empty<ParameterInfo>());
+        }
+
+        public GraphBuilder Builder { get; }
+
+        /// <summary>Traces the model; returns the graph, or null with the diagnostics that stopped it.</summary>
+        public static (Graph? Graph, EquatableArray<DiagnosticInfo> Diagnostics) Trace(ModelSpec spec, CancellationToken cancellation)
+        {
+            var tracer = new GraphTracer(spec, cancellation);
+            try
+            {
+                tracer.TraceModel();
+                return (tracer.Builder.ToGraph(), EquatableArray<DiagnosticInfo>.Empty);
+            }
+            catch (ModelErrorException error)
+            {
+                return (null, EquatableArray.Create(error.Diagnostic));
+            }
+        }
+
+        /// <summary>Stops tracing with a diagnostic at <paramref name="origin"/>.</summary>
+        public ModelErrorException Fail(DiagnosticDescriptor descriptor, int origin, params string[] args)
+            => new ModelErrorException(DiagnosticInfo.Create(descriptor, origin, args));
+
+        public Node this[int id] => Builder[id];
+
+        public int Add(Node node) => Builder.Add(node);
+
+        private void TraceModel()
+        {
+            foreach (LayerSpec layer in _spec.Layers)
+            {
+                LayerDefinition definition = OperatorTable.Layer(layer.Kind)
+                    ?? throw Fail(DiagnosticDescriptors.InvalidLayer, layer.Origin, layer.Name,
+                        $"ModelGen has no layer '{layer.Kind}' yet; the layers it compiles are: Linear");
+                int first = Builder.Parameters.Count;
+                Builder.Parameters.AddRange(definition.Parameters(this, layer));
+                _layers[layer.Name] = (layer, definition, first);
+            }
+
+            ParamSpec input = _spec.Forward.Parameters[0];
+            Builder.BatchSymbol = input.Shape.Select(d => d.Symbol).FirstOrDefault(s => s != null) ?? "";
+            _locals[input.Name] = Add(new Node(-1, OpKind.Input, EquatableArray<int>.Empty, ShapeOf(input), input.Origin) { Name = input.Name });
+            Builder.Output = TraceBody(_spec.Forward);
+            // The compiled Forward writes its own output tensor, so returning a source itself needs a copy.
+            OpKind returned = this[Builder.Output].Op;
+            if (returned == OpKind.Input || returned == OpKind.Param || returned == OpKind.Const)
+                Builder.Output = Builder.Add(OpKind.Copy, this[Builder.Output].Shape, _spec.Forward.Origin, Builder.Output);
+            if (this[Builder.Output].Type != ElementType.Float32)
+                throw Fail(DiagnosticDescriptors.InvalidModel, _spec.Forward.Origin, _spec.ClassName, "Forward must return a float tensor");
+
+            if (_spec.Loss == null) return;
+            _locals = new Dictionary<string, int>(System.StringComparer.Ordinal) { [_spec.Loss.Parameters[0].Name] = Builder.Output };
+            foreach (ParamSpec label in _spec.Loss.Parameters.Skip(1))
+                _locals[label.Name] = Add(new Node(-1, OpKind.Label, EquatableArray<int>.Empty, ShapeOf(label), label.Origin) { Name = label.Name });
+            int loss = TraceBody(_spec.Loss);
+            if (this[loss].Shape.Rank != 0)
+                throw Fail(DiagnosticDescriptors.LossInputsMismatch, _spec.Loss.Origin, _spec.Loss.Name,
+                    $"a loss must reduce to a scalar, but it returns {this[loss].Shape}; end it with a loss such as CrossEntropy, or Mean(...)");
+            Builder.Loss = loss;
+        }
+
+        private Shape ShapeOf(ParamSpec parameter)
+        {
+            var dims = new List<Dim>();
+            foreach (DimSpec d in parameter.Shape)
+            {
+                if (d.Symbol == null) { dims.Add(Dim.Of(d.Size)); continue; }
+                if (Builder.BatchSymbol.Length > 0 && d.Symbol != Builder.BatchSymbol)
+                    throw Fail(DiagnosticDescriptors.InvalidShape, parameter.Origin, parameter.Name,
+                        $"the batch dimension is named '{Builder.BatchSymbol}' by Forward's input, so '{d.Symbol}' here must be '{Builder.BatchSymbol}' too");
+                dims.Add(Dim.Named(d.Symbol));
+            }
+            return Shape.Of(dims);
+        }
+
+        private int TraceBody(MethodSpec method)
+        {
+            foreach (StmtSpec statement in method.Body)
+            {
+                _cancellation.ThrowIfCancellationRequested();
+                int value = TraceExpr(statement.Value);
+                if (statement.Kind == StmtKind.Return) return value;
+                _locals[statement.Target] = value;
+            }
+            throw Fail(DiagnosticDescriptors.InvalidModel, method.Origin, _spec.ClassName, $"{method.Name} must end by returning a tensor");
+        }
+
+        private int TraceExpr(ExprSpec expr)
+        {
+            switch (expr.Kind)
+            {
+                case ExprKind.Local:
+                    if (_locals.TryGetValue(expr.Name, out int local)) return local;
+                    throw Fail(DiagnosticDescriptors.UnsupportedConstruct, expr.Origin, $"The local '{expr.Name}'", "trace",
+                        "it is not assigned a tensor before this use");
+                case ExprKind.Constant:
+                    return Add(new Node(-1, OpKind.Const, EquatableArray<int>.Empty, Shape.Scalar, expr.Origin) { Value = expr.Value });
+                case ExprKind.Negate:
+                    return OperatorTable.Of(OpKind.Neg).Trace(this, expr, TraceArgs(expr));
+                case ExprKind.Binary:
+                    return OperatorTable.Of(BinaryOp.KindOf(expr.Name)).Trace(this, expr, TraceArgs(expr));
+                case ExprKind.LayerCall:
+                {
+                    var (spec, definition, first) = _layers[expr.Name];
+                    return definition.Trace(this, spec, first, expr, TraceArgs(expr));
+                }
+                default:
+                {
+                    Operator op = OperatorTable.ForOpsMethod(expr.Name)
+                        ?? throw Fail(DiagnosticDescriptors.UnsupportedConstruct, expr.Origin, $"Ops.{expr.Name}", "trace",
+                            "the compiler does not know this operation yet; supported: " + string.Join(", ", OperatorTable.OpsMethods));
+                    return op.Trace(this, expr, TraceArgs(expr));
+                }
+            }
+        }
+
+        private int[] TraceArgs(ExprSpec expr)
+        {
+            var args = new int[expr.Args.Count];
+            for (int i = 0; i < args.Length; i++) args[i] = TraceExpr(expr.Args[i]);
+            return args;
+        }
+
+        /// <summary>The node of parameter <paramref name="index"/>, made on first use so unused layers add nothing.</summary>
+        public int ParamNode(int index, int origin)
+        {
+            if (_paramNodes.TryGetValue(index, out int id)) return id;
+            ParameterInfo info = Builder.Parameters[index];
+            id = Add(new Node(-1, OpKind.Param, EquatableArray<int>.Empty, info.Shape, origin) { Name = info.Name, Index = index, Layer = info.Layer });
+            _paramNodes[index] = id;
+            return id;
+        }
+
+        /// <summary>Fails unless the argument is a float tensor; class labels are Int32 once a loss took them.</summary>
+        public void RequireFloat(int arg, string op, int origin)
+        {
+            if (this[arg].Type != ElementType.Float32)
+                throw Fail(DiagnosticDescriptors.OperandShapeMismatch, origin, op, "a float tensor",
+                    $"'{this[arg].Name}', which holds class indices (a loss takes it as labels)");
+            if (this[arg].Op == OpKind.Label) _consumedLabels.Add(arg);
+        }
+
+        /// <summary>Marks a loss parameter as integer class labels; it must not have been used as floats already.</summary>
+        public void MakeClassLabels(int arg, string op, int origin)
+        {
+            Node node = this[arg];
+            if (node.Op != OpKind.Label || _consumedLabels.Contains(arg))
+                throw Fail(DiagnosticDescriptors.LossInputsMismatch, origin, op,
+                    $"its labels must be a [Loss] parameter holding class indices, but receives {Describe(arg)}");
+            Builder.Replace(arg, node with { Type = ElementType.Int32 });
+        }
+
+        /// <summary>Where a value came from, for messages: the layer that made it, looking through shape-preserving ops.</summary>
+        public string Describe(int id)
+        {
+            Node node = this[id];
+            while (true)
+            {
+                switch (node.Op)
+                {
+                    case OpKind.Input: return $"input '{node.Name}'";
+                    case OpKind.Label: return $"'{node.Name}'";
+                    case OpKind.Param: return $"parameter '{node.Name}'";
+                    case OpKind.Const: return "a constant";
+                }
+                if (node.Layer.Length > 0) return node.Layer;
+                if (node.Inputs.Count == 0 || !Equals(this[node.Inputs[0]].Shape, node.Shape)) return OperatorTable.Of(node.Op).Name;
+                node = this[node.Inputs[0]];
+            }
+        }
+    }
+}

@@ -1,0 +1,87 @@
+using System;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using ModelGen.Generator.Common;
+using ModelGen.Generator.Diagnostics;
+using ModelGen.Generator.Emit;
+using ModelGen.Generator.IR;
+using ModelGen.Generator.Parsing;
+using ModelGen.Generator.Passes;
+
+namespace ModelGen.Generator
+{
+    /// <summary>
+    /// The incremental pipeline, one step a line. Every step's output is value-equatable, so an edit that does not
+    /// change what a model means stops at the first step whose output is unchanged.
+    /// </summary>
+    [Generator(LanguageNames.CSharp)]
+    public sealed class ModelGenerator : IIncrementalGenerator
+    {
+        internal const string ParseStep = "ModelGen.Parse";
+        internal const string SpecStep = "ModelGen.Spec";
+        internal const string CompileStep = "ModelGen.Compile";
+
+        public void Initialize(IncrementalGeneratorInitializationContext context)
+        {
+            // 1. Each [Model] class becomes a spec, its location table and its parse errors (the only step that sees Roslyn).
+            IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
+                .ForAttributeWithMetadataName(ModelParser.ModelAttributeName,
+                    static (node, _) => node is ClassDeclarationSyntax,
+                    static (ctx, ct) => ModelParser.Parse(ctx, ct))
+                .WithTrackingName(ParseStep);
+
+            // 2. The spec alone, without locations: moving text around does not re-run what follows.
+            IncrementalValuesProvider<ModelSpec> specs = parsed
+                .Where(static p => p.Spec != null)
+                .Select(static (p, _) => p.Spec!)
+                .WithTrackingName(SpecStep);
+
+            // 3. Trace, check shapes, differentiate, run the passes and emit C#: source text and located-later diagnostics.
+            IncrementalValuesProvider<ModelOutput> outputs = specs
+                .Select(static (spec, ct) => Compile(spec, ct))
+                .WithTrackingName(CompileStep);
+
+            // 4. Parse errors are reported where they are.
+            context.RegisterSourceOutput(parsed, static (spc, p) =>
+            {
+                foreach (DiagnosticInfo d in p.Diagnostics) spc.ReportDiagnostic(d.ToDiagnostic(p.Locations));
+            });
+
+            // 5. Sources are added; graph errors are located through the model's current location table.
+            IncrementalValuesProvider<(ModelOutput Output, ParseResult Parsed)> located = outputs
+                .Combine(parsed.Collect())
+                .Select(static (pair, _) => (pair.Left, pair.Right.First(p => p.Spec != null && p.Spec.FullName == pair.Left.FullName)));
+            context.RegisterSourceOutput(located, static (spc, pair) =>
+            {
+                foreach (DiagnosticInfo d in pair.Output.Diagnostics) spc.ReportDiagnostic(d.ToDiagnostic(pair.Parsed.Locations));
+                if (pair.Output.Source.Length > 0) spc.AddSource(pair.Parsed.HintName, pair.Output.Source);
+            });
+        }
+
+        /// <summary>Everything after parsing, as plain values. Never throws: a failure is MG9999 at the model.</summary>
+        internal static ModelOutput Compile(ModelSpec spec, CancellationToken cancellation)
+        {
+            try
+            {
+                var (traced, errors) = GraphTracer.Trace(spec, cancellation);
+                if (traced == null) return new ModelOutput(spec.FullName, "", errors);
+                CompiledGraphs compiled = Pipeline.Run(traced, cancellation);
+                return new ModelOutput(spec.FullName, ModelEmitter.Emit(spec, traced, compiled), EquatableArray<DiagnosticInfo>.Empty);
+            }
+            catch (OperationCanceledException)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                return new ModelOutput(spec.FullName, "", EquatableArray.Create(
+                    DiagnosticInfo.Create(DiagnosticDescriptors.InternalError, spec.Origin, spec.ClassName, "compiling", ex.GetType().Name + ": " + ex.Message)));
+            }
+        }
+    }
+
+    /// <summary>What compiling one model yields: its generated source (empty on error) and its diagnostics.</summary>
+    internal sealed record ModelOutput(string FullName, string Source, EquatableArray<DiagnosticInfo> Diagnostics);
+}

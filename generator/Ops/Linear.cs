@@ -1,0 +1,56 @@
+using System.Collections.Generic;
+using ModelGen.Generator.Common;
+using ModelGen.Generator.Diagnostics;
+using ModelGen.Generator.IR;
+using ModelGen.Generator.Parsing;
+
+namespace ModelGen.Generator.Ops
+{
+    /// <summary>
+    /// <c>Linear(inFeatures, outFeatures, bias = true)</c>: y = x·Wᵀ + b on the last axis, W of shape [out, in].
+    /// Traced as MatMul(x, W, transB) then Add(bias); the fusion pass folds the bias (and a following ReLU) into
+    /// the GEMM epilogue.
+    /// </summary>
+    internal sealed class LinearLayer : LayerDefinition
+    {
+        public override string TypeName => "Linear";
+
+        public override IEnumerable<ParameterInfo> Parameters(GraphTracer tracer, LayerSpec layer)
+        {
+            int inFeatures = Features(tracer, layer, "inFeatures");
+            int outFeatures = Features(tracer, layer, "outFeatures");
+            yield return new ParameterInfo(layer.Name + ".weight", layer.Name + ".Weight", Shape.Of(Dim.Of(outFeatures), Dim.Of(inFeatures)), layer.Name);
+            if (Arg(layer, "bias", 1) != 0)
+                yield return new ParameterInfo(layer.Name + ".bias", layer.Name + ".Bias!", Shape.Of(Dim.Of(outFeatures)), layer.Name);
+        }
+
+        private static int Features(GraphTracer tracer, LayerSpec layer, string name)
+        {
+            double value = Arg(layer, name, -1);
+            if (value < 1 || value != System.Math.Floor(value) || value > int.MaxValue)
+                throw tracer.Fail(DiagnosticDescriptors.InvalidLayer, layer.Origin, layer.Name, $"{name} must be a positive integer, but is {Format.Number(value)}");
+            return (int)value;
+        }
+
+        public override int Trace(GraphTracer tracer, LayerSpec layer, int firstParameter, ExprSpec call, int[] args)
+        {
+            int x = args[0];
+            tracer.RequireFloat(x, layer.Name, call.Origin);
+            Shape input = tracer[x].Shape;
+            int weight = tracer.ParamNode(firstParameter, layer.Origin);
+            Dim inFeatures = tracer[weight].Shape[1], outFeatures = tracer[weight].Shape[0];
+            if (input.Rank == 0 || input.Last != inFeatures)
+                throw tracer.Fail(DiagnosticDescriptors.LayerInputMismatch, call.Origin,
+                    layer.Name, inFeatures.ToString(), input.ToString(), tracer.Describe(x));
+
+            int y = tracer.Add(new Node(-1, OpKind.MatMul, EquatableArray.Create(x, weight), input.WithLast(outFeatures), call.Origin)
+            {
+                TransB = true,
+                Layer = layer.Name,
+            });
+            if (Arg(layer, "bias", 1) == 0) return y;
+            int bias = tracer.ParamNode(firstParameter + 1, layer.Origin);
+            return tracer.Add(new Node(-1, OpKind.Add, EquatableArray.Create(y, bias), tracer[y].Shape, call.Origin) { Layer = layer.Name });
+        }
+    }
+}

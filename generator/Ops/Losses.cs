@@ -1,0 +1,103 @@
+using ModelGen.Generator.Common;
+using ModelGen.Generator.Diagnostics;
+using ModelGen.Generator.Emit;
+using ModelGen.Generator.IR;
+using ModelGen.Generator.Parsing;
+using ModelGen.Generator.Passes;
+
+namespace ModelGen.Generator.Ops
+{
+    /// <summary>
+    /// Mean cross-entropy of logits [N, C] against class indices [N]. The backward recomputes the softmax from the
+    /// logits, so it keeps the logits and nothing else: dLogits = (softmax - onehot)·g / N.
+    /// </summary>
+    internal sealed class CrossEntropyOp : Operator
+    {
+        public override OpKind Kind => OpKind.CrossEntropy;
+        public override string Name => "cross_entropy";
+        public override string OpsMethod => "CrossEntropy";
+        public override string Saves => "the logits";
+
+        public override int Trace(GraphTracer tracer, ExprSpec call, int[] args)
+        {
+            int logits = args[0], labels = args[1];
+            tracer.RequireFloat(logits, "CrossEntropy", call.Origin);
+            Shape sl = tracer[logits].Shape, st = tracer[labels].Shape;
+            if (sl.Rank != 2)
+                throw tracer.Fail(DiagnosticDescriptors.LossInputsMismatch, call.Origin, "CrossEntropy",
+                    $"logits must be [N, classes], but {tracer.Describe(logits)} gives {sl}");
+            tracer.MakeClassLabels(labels, "CrossEntropy", call.Origin);
+            if (st.Rank != 1 || st[0] != sl[0])
+                throw tracer.Fail(DiagnosticDescriptors.LossInputsMismatch, call.Origin, "CrossEntropy",
+                    $"labels must be class indices of shape [{sl[0]}] to match logits {sl}, but '{tracer[labels].Name}' is {st}");
+            return tracer.Add(new Node(-1, Kind, EquatableArray.Create(args), Shape.Scalar, call.Origin));
+        }
+
+        public override void Differentiate(GradientBuilder g, Node node, int dC)
+        {
+            int logits = node.Input(0);
+            if (g.NeedsGrad(logits))
+                g.Accumulate(logits, g.Add(OpKind.CrossEntropyGrad, g[logits].Shape, logits, node.Input(1), dC));
+        }
+
+        public override void Emit(CpuEmitContext context, Node node)
+        {
+            Shape logits = context.Graph[node.Input(0)].Shape;
+            context.Line($"{context.Span(node.Id)}[0] = Losses.CrossEntropyForward<float>({context.Span(node.Input(0))}, {context.IntSpan(node.Input(1))}, {logits[0].ToCode(context.Batch)}, {Format.Int(logits.Last.Size)});");
+        }
+    }
+
+    /// <summary>The gradient of cross-entropy with respect to the logits (inputs: logits, labels, output gradient).</summary>
+    internal sealed class CrossEntropyGradOp : Operator
+    {
+        public override OpKind Kind => OpKind.CrossEntropyGrad;
+        public override string Name => "cross_entropy_grad";
+
+        public override void Emit(CpuEmitContext context, Node node)
+        {
+            context.Line($"Losses.CrossEntropyBackward<float>({context.Span(node.Input(0))}, {context.IntSpan(node.Input(1))}, {node.Shape[0].ToCode(context.Batch)}, {Format.Int(node.Shape.Last.Size)}, {context.Scalar(node.Input(2))}, {context.Span(node.Id)});");
+        }
+    }
+
+    /// <summary>Mean squared error of a prediction against a target of the same shape.</summary>
+    internal sealed class MseLossOp : Operator
+    {
+        public override OpKind Kind => OpKind.MseLoss;
+        public override string Name => "mse_loss";
+        public override string OpsMethod => "MseLoss";
+        public override string Saves => "the prediction and the target";
+
+        public override int Trace(GraphTracer tracer, ExprSpec call, int[] args)
+        {
+            tracer.RequireFloat(args[0], "MseLoss", call.Origin);
+            tracer.RequireFloat(args[1], "MseLoss", call.Origin);
+            Shape sp = tracer[args[0]].Shape, st = tracer[args[1]].Shape;
+            if (!Equals(sp, st))
+                throw tracer.Fail(DiagnosticDescriptors.LossInputsMismatch, call.Origin, "MseLoss",
+                    $"the target must have the prediction's shape {sp} ({tracer.Describe(args[0])}), but {tracer.Describe(args[1])} is {st}");
+            return tracer.Add(new Node(-1, Kind, EquatableArray.Create(args), Shape.Scalar, call.Origin));
+        }
+
+        public override void Differentiate(GradientBuilder g, Node node, int dC)
+        {
+            int prediction = node.Input(0), target = node.Input(1);
+            if (!g.NeedsGrad(prediction) && !g.NeedsGrad(target)) return;
+            int dPrediction = g.Add(OpKind.MseGrad, g[prediction].Shape, prediction, target, dC);
+            g.Accumulate(prediction, dPrediction);
+            if (g.NeedsGrad(target)) g.Accumulate(target, g.Add(OpKind.Neg, g[target].Shape, dPrediction));
+        }
+
+        public override void Emit(CpuEmitContext context, Node node)
+            => context.Line($"{context.Span(node.Id)}[0] = Losses.MseForward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))});");
+    }
+
+    /// <summary>d(MSE)/d(prediction) = 2(p - t)·g / n (inputs: prediction, target, output gradient).</summary>
+    internal sealed class MseGradOp : Operator
+    {
+        public override OpKind Kind => OpKind.MseGrad;
+        public override string Name => "mse_grad";
+
+        public override void Emit(CpuEmitContext context, Node node)
+            => context.Line($"Losses.MseBackward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Scalar(node.Input(2))}, {context.Span(node.Id)});");
+    }
+}

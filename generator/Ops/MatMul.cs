@@ -1,0 +1,98 @@
+using System.Collections.Generic;
+using System.Linq;
+using ModelGen.Generator.Common;
+using ModelGen.Generator.Diagnostics;
+using ModelGen.Generator.Emit;
+using ModelGen.Generator.IR;
+using ModelGen.Generator.Parsing;
+using ModelGen.Generator.Passes;
+
+namespace ModelGen.Generator.Ops
+{
+    /// <summary>
+    /// C = op(A)·op(B). Each operand is seen as 2-D by flattening its leading dimensions ([B, T, K] is [B·T, K]);
+    /// transA/transB say the stored operand is the transpose, which the GEMM handles while packing, so no
+    /// transpose is ever materialised. After fusion a third input is a bias added per column in the epilogue, and
+    /// <see cref="Node.Activation"/> an activation applied there.
+    /// </summary>
+    internal sealed class MatMulOp : Operator
+    {
+        public override OpKind Kind => OpKind.MatMul;
+        public override string Name => "matmul";
+        public override string OpsMethod => "MatMul";
+        public override string Saves => "both operands (A for dB, B for dA)";
+
+        /// <summary>The inner dimension of op(A) and op(B), and the result shape; null when it cannot be expressed.</summary>
+        public static Shape? ResultShape(Shape a, bool transA, Shape b, bool transB, out SizeExpr innerA, out SizeExpr innerB)
+        {
+            innerA = transA ? a.Rows : SizeExpr.Product(new[] { a.Last });
+            innerB = transB ? SizeExpr.Product(new[] { b.Last }) : b.Rows;
+            IEnumerable<Dim> rows = transA ? new[] { a.Last } : a.Dims.Take(a.Rank - 1);
+            Dim columns;
+            if (!transB) columns = b.Last;
+            else if (b.Rank == 2) columns = b[0];
+            else return null;
+            return Shape.Of(rows.Concat(new[] { columns }));
+        }
+
+        public override int Trace(GraphTracer tracer, ExprSpec call, int[] args)
+        {
+            tracer.RequireFloat(args[0], "MatMul", call.Origin);
+            tracer.RequireFloat(args[1], "MatMul", call.Origin);
+            Shape a = tracer[args[0]].Shape, b = tracer[args[1]].Shape;
+            if (a.Rank != 2 || b.Rank != 2)
+                throw tracer.Fail(DiagnosticDescriptors.OperandShapeMismatch, call.Origin, "MatMul", "two matrices [M, K] and [K, N]", $"{a} and {b}");
+            Shape result = ResultShape(a, false, b, false, out SizeExpr innerA, out SizeExpr innerB)!;
+            if (innerA != innerB || b[0].IsSymbolic || b.Last.IsSymbolic)
+                throw tracer.Fail(DiagnosticDescriptors.OperandShapeMismatch, call.Origin, "MatMul",
+                    $"[M, K]·[K, N] with equal K", $"{a} ({tracer.Describe(args[0])}) and {b} ({tracer.Describe(args[1])}): K is {a.Last} vs {b[0]}");
+            return tracer.Add(new Node(-1, OpKind.MatMul, EquatableArray.Create(args), result, call.Origin));
+        }
+
+        public override void Differentiate(GradientBuilder gradients, Node node, int dC)
+        {
+            int a = node.Input(0), b = node.Input(1);
+            bool transA = node.TransA, transB = node.TransB;
+            if (gradients.NeedsGrad(a))
+            {
+                // dA = dC·op(B)ᵀ, or for a stored transpose dAᵀ = op(B)·dCᵀ.
+                gradients.Accumulate(a, transA
+                    ? MatMul(gradients, b, transB, dC, true)
+                    : MatMul(gradients, dC, false, b, !transB));
+            }
+            if (gradients.NeedsGrad(b))
+            {
+                // dB = op(A)ᵀ·dC, or for a stored transpose dBᵀ = dCᵀ·op(A).
+                gradients.Accumulate(b, transB
+                    ? MatMul(gradients, dC, true, a, transA)
+                    : MatMul(gradients, a, !transA, dC, false));
+            }
+            if (node.Inputs.Count > 2 && gradients.NeedsGrad(node.Input(2)))
+                gradients.Accumulate(node.Input(2), dC);
+        }
+
+        private static int MatMul(GradientBuilder gradients, int a, bool transA, int b, bool transB)
+        {
+            Shape shape = ResultShape(gradients[a].Shape, transA, gradients[b].Shape, transB, out _, out _)
+                ?? throw new System.InvalidOperationException("gradient GEMM has no expressible shape");
+            return gradients.Add(new Node(-1, OpKind.MatMul, EquatableArray.Create(a, b), shape, -1) { TransA = transA, TransB = transB });
+        }
+
+        public override void Emit(CpuEmitContext context, Node node)
+        {
+            Shape a = context.Graph[node.Input(0)].Shape, b = context.Graph[node.Input(1)].Shape;
+            ResultShape(a, node.TransA, b, node.TransB, out SizeExpr inner, out _);
+            string m = node.TransA ? Format.Int(a.Last.Size) : a.Rows.ToCode(context.Batch);
+            string n = Format.Int(node.Shape.Last.Size);
+            string k = inner.ToCode(context.Batch);
+            string bias = node.Inputs.Count > 2 ? ", bias: " + context.Span(node.Input(2)) : "";
+            string activation = node.Activation == Epilogue.Relu ? ", activation: Activation.Relu" : "";
+            context.Line($"Gemm.Multiply({m}, {n}, {k},");
+            context.Line($"    {context.Span(node.Input(0))}, {Format.Int(a.Last.Size)}, {Bool(node.TransA)},");
+            context.Line($"    {context.Span(node.Input(1))}, {Format.Int(b.Last.Size)}, {Bool(node.TransB)},");
+            context.Line($"    {context.Span(node.Id)}, {n}{bias}{activation});");
+        }
+
+        private static string Bool(bool value) => value ? "true" : "false";
+    }
+}

@@ -1,0 +1,57 @@
+using ModelGen.Generator.Emit;
+using ModelGen.Generator.IR;
+using ModelGen.Generator.Parsing;
+using ModelGen.Generator.Passes;
+
+namespace ModelGen.Generator
+{
+    /// <summary>Every operator of the IR. Each has exactly one <see cref="Ops.Operator"/> in Ops/.</summary>
+    internal enum OpKind
+    {
+        // Sources (Ops/Sources.cs)
+        Input, Label, Param, Const, Copy,
+        // Matrix multiply (Ops/MatMul.cs)
+        MatMul,
+        // Arithmetic with broadcasting (Ops/Arithmetic.cs)
+        Add, Sub, Mul, Div, Neg,
+        // Activations and their gradients (Ops/Activations.cs)
+        Relu, Sigmoid, Tanh, ReluGrad, SigmoidGrad, TanhGrad,
+        // Reductions (Ops/Reductions.cs)
+        Sum, Mean, SumTo, Expand,
+        // Losses and their gradients (Ops/Losses.cs)
+        CrossEntropy, CrossEntropyGrad, MseLoss, MseGrad,
+    }
+}
+
+namespace ModelGen.Generator.Ops
+{
+    /// <summary>
+    /// One operator, defined once: how a call traces into a node (its shape rule and diagnostics), its gradient rule,
+    /// and how it is emitted as C#. The generator's other stages dispatch here and know no operator by name.
+    /// </summary>
+    internal abstract class Operator
+    {
+        public abstract OpKind Kind { get; }
+
+        /// <summary>The mnemonic in printed IR.</summary>
+        public abstract string Name { get; }
+
+        /// <summary>The <c>ModelGen.Ops</c> method this operator is traced from, if users call it directly.</summary>
+        public virtual string? OpsMethod => null;
+
+        /// <summary>Which forward values the backward of this operator keeps (the memory plan keeps no more).</summary>
+        public virtual string Saves => "nothing";
+
+        /// <summary>Traces a call of <see cref="OpsMethod"/> with traced arguments into a node; reports shape errors.</summary>
+        public virtual int Trace(GraphTracer tracer, ExprSpec call, int[] args)
+            => throw new System.InvalidOperationException(Name + " is not traced from user code");
+
+        /// <summary>Adds the nodes computing the gradients of the inputs that need one, given the output's gradient.</summary>
+        public virtual void Differentiate(GradientBuilder gradients, Node node, int outputGradient)
+        {
+        }
+
+        /// <summary>Writes the C# that computes the node into its planned buffer.</summary>
+        public abstract void Emit(CpuEmitContext context, Node node);
+    }
+}

@@ -1,0 +1,36 @@
+using System.Collections.Generic;
+using System.Linq;
+
+namespace ModelGen.Generator.Ops
+{
+    /// <summary>The operators and layers the generator knows, looked up by IR kind, Ops method or layer type.</summary>
+    internal static class OperatorTable
+    {
+        private static readonly Operator[] All =
+        {
+            new InputOp(), new LabelOp(), new ParamOp(), new ConstOp(), new CopyOp(),
+            new MatMulOp(),
+            new BinaryOp(OpKind.Add), new BinaryOp(OpKind.Sub), new BinaryOp(OpKind.Mul), new BinaryOp(OpKind.Div), new NegOp(),
+            new ActivationOp(OpKind.Relu), new ActivationOp(OpKind.Sigmoid), new ActivationOp(OpKind.Tanh),
+            new ActivationGradOp(OpKind.ReluGrad), new ActivationGradOp(OpKind.SigmoidGrad), new ActivationGradOp(OpKind.TanhGrad),
+            new ReduceOp(OpKind.Sum), new ReduceOp(OpKind.Mean), new SumToOp(), new ExpandOp(),
+            new CrossEntropyOp(), new CrossEntropyGradOp(), new MseLossOp(), new MseGradOp(),
+        };
+
+        private static readonly Dictionary<OpKind, Operator> ByKind = All.ToDictionary(o => o.Kind);
+
+        private static readonly Dictionary<string, Operator> ByOpsMethod =
+            All.Where(o => o.OpsMethod != null).ToDictionary(o => o.OpsMethod!, System.StringComparer.Ordinal);
+
+        private static readonly Dictionary<string, LayerDefinition> Layers =
+            new LayerDefinition[] { new LinearLayer() }.ToDictionary(l => l.TypeName, System.StringComparer.Ordinal);
+
+        public static Operator Of(OpKind kind) => ByKind[kind];
+
+        public static Operator? ForOpsMethod(string name) => ByOpsMethod.TryGetValue(name, out Operator? op) ? op : null;
+
+        public static LayerDefinition? Layer(string typeName) => Layers.TryGetValue(typeName, out LayerDefinition? layer) ? layer : null;
+
+        public static IEnumerable<string> OpsMethods => ByOpsMethod.Keys.OrderBy(k => k, System.StringComparer.Ordinal);
+    }
+}

@@ -1,0 +1,244 @@
+using System.Collections.Generic;
+using System.Linq;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+using ModelGen.Generator.Common;
+using ModelGen.Generator.Diagnostics;
+
+namespace ModelGen.Generator.Parsing
+{
+    /// <summary>Forward and [Loss] methods: signatures, [Shape] attributes and bodies.</summary>
+    internal sealed partial class ModelParser
+    {
+        private const string SupportedStatements = "a traced body may declare locals ('var h = ...;'), reassign them and return a tensor";
+        private const string SupportedExpressions = "use Ops calls (Relu(x), CrossEntropy(...)), layer calls (fc1.Forward(x)), tensor locals, numeric constants and + - * /";
+
+        private MethodSpec? ParseMethod(IMethodSymbol method, bool isLoss)
+        {
+            _methodName = isLoss ? "loss" : "Forward";
+            var syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellation) as MethodDeclarationSyntax;
+            if (syntax == null) return null;
+            int errorsBefore = _diagnostics.Count;
+
+            if (!IsTensor(method.ReturnType))
+                Report(DiagnosticDescriptors.InvalidModel, syntax.ReturnType, method.ContainingType.Name, $"{method.Name} must return a Tensor");
+            if (method.IsStatic || method.IsGenericMethod)
+                Report(DiagnosticDescriptors.InvalidModel, syntax.Identifier.GetLocation(), method.ContainingType.Name, $"{method.Name} must be a non-generic instance method");
+
+            var parameters = new List<ParamSpec>();
+            for (int i = 0; i < method.Parameters.Length; i++)
+            {
+                IParameterSymbol parameter = method.Parameters[i];
+                var parameterSyntax = (ParameterSyntax)parameter.DeclaringSyntaxReferences[0].GetSyntax(_cancellation);
+                if (!IsTensor(parameter.Type) || parameter.RefKind != RefKind.None)
+                {
+                    Report(DiagnosticDescriptors.InvalidModel, parameterSyntax, method.ContainingType.Name,
+                        $"parameter '{parameter.Name}' of {method.Name} must be a Tensor passed by value");
+                    continue;
+                }
+                // The loss's first parameter receives Forward's output, whose shape is inferred.
+                bool shapeInferred = isLoss && i == 0;
+                parameters.Add(ParseParameter(parameter, parameterSyntax, method.Name, shapeInferred));
+            }
+            if (!isLoss && parameters.Count != 1 && _diagnostics.Count == errorsBefore)
+                Report(DiagnosticDescriptors.InvalidModel, syntax.ParameterList, method.ContainingType.Name,
+                    "Forward must take exactly one tensor input, e.g. 'Forward([Shape(\"B\", 784)] Tensor x)'");
+            if (isLoss && parameters.Count < 1 && _diagnostics.Count == errorsBefore)
+                Report(DiagnosticDescriptors.InvalidModel, syntax.ParameterList, method.ContainingType.Name,
+                    "the [Loss] method's first parameter receives Forward's output, e.g. 'Loss(Tensor logits, [Shape(\"B\")] Tensor labels)'");
+
+            EquatableArray<StmtSpec> body = ParseBody(syntax);
+            if (_diagnostics.Count != errorsBefore) return null;
+            return new MethodSpec(method.Name, parameters.ToEquatableArray(), body, Origin(syntax.Identifier.GetLocation()));
+        }
+
+        private ParamSpec ParseParameter(IParameterSymbol parameter, ParameterSyntax syntax, string methodName, bool shapeInferred)
+        {
+            AttributeData? shape = parameter.GetAttributes().FirstOrDefault(a => a.AttributeClass?.ToDisplayString() == ShapeAttributeName);
+            int origin = Origin(syntax);
+            if (shape == null)
+            {
+                if (!shapeInferred) Report(DiagnosticDescriptors.MissingShape, syntax.Identifier.GetLocation(), parameter.Name, methodName);
+                return new ParamSpec(parameter.Name, false, EquatableArray<DimSpec>.Empty, origin);
+            }
+            SyntaxNode attributeSyntax = shape.ApplicationSyntaxReference?.GetSyntax(_cancellation) ?? syntax;
+            var dims = new List<DimSpec>();
+            TypedConstant argument = shape.ConstructorArguments.FirstOrDefault();
+            IEnumerable<TypedConstant> values = argument.Kind == TypedConstantKind.Array ? argument.Values : new[] { argument };
+            foreach (TypedConstant value in values)
+            {
+                if (value.Value is int size && size > 0) dims.Add(new DimSpec(size, null));
+                else if (value.Value is string name && SyntaxFacts.IsValidIdentifier(name)) dims.Add(new DimSpec(0, name));
+                else
+                {
+                    Report(DiagnosticDescriptors.InvalidShape, attributeSyntax, parameter.Name,
+                        $"each dimension must be a positive int or a name such as \"B\", but got {(value.IsNull ? "null" : value.ToCSharpString())}");
+                    return new ParamSpec(parameter.Name, false, EquatableArray<DimSpec>.Empty, origin);
+                }
+            }
+            if (dims.Count == 0)
+                Report(DiagnosticDescriptors.InvalidShape, attributeSyntax, parameter.Name, "a tensor needs at least one dimension");
+            else if (dims.Skip(1).Any(d => d.Symbol != null))
+                Report(DiagnosticDescriptors.InvalidShape, attributeSyntax, parameter.Name,
+                    "only the leading (batch) dimension may be named; later dimensions must be sizes known at build time");
+            return new ParamSpec(parameter.Name, true, dims.ToEquatableArray(), origin);
+        }
+
+        private EquatableArray<StmtSpec> ParseBody(MethodDeclarationSyntax syntax)
+        {
+            var statements = new List<StmtSpec>();
+            if (syntax.ExpressionBody != null)
+            {
+                ExprSpec? value = ParseExpr(syntax.ExpressionBody.Expression);
+                if (value != null) statements.Add(new StmtSpec(StmtKind.Return, "", value, Origin(syntax.ExpressionBody.Expression)));
+            }
+            else if (syntax.Body != null)
+            {
+                foreach (StatementSyntax statement in syntax.Body.Statements)
+                {
+                    _cancellation.ThrowIfCancellationRequested();
+                    StmtSpec? parsed = ParseStatement(statement);
+                    if (parsed != null) statements.Add(parsed);
+                }
+            }
+            else
+            {
+                Report(DiagnosticDescriptors.UnsupportedConstruct, syntax.Identifier.GetLocation(), "A method without a body", _methodName, SupportedStatements);
+            }
+            return statements.ToEquatableArray();
+        }
+
+        private StmtSpec? ParseStatement(StatementSyntax statement)
+        {
+            switch (statement)
+            {
+                case LocalDeclarationStatementSyntax local when local.Declaration.Variables.Count == 1 && local.Declaration.Variables[0].Initializer != null:
+                {
+                    VariableDeclaratorSyntax variable = local.Declaration.Variables[0];
+                    ExprSpec? value = ParseExpr(variable.Initializer!.Value);
+                    return value == null ? null : new StmtSpec(StmtKind.Declare, variable.Identifier.ValueText, value, Origin(variable));
+                }
+                case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }
+                    when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && assignment.Left is IdentifierNameSyntax target
+                         && _model.GetSymbolInfo(target, _cancellation).Symbol is ILocalSymbol or IParameterSymbol:
+                {
+                    ExprSpec? value = ParseExpr(assignment.Right);
+                    return value == null ? null : new StmtSpec(StmtKind.Assign, target.Identifier.ValueText, value, Origin(assignment));
+                }
+                case ReturnStatementSyntax { Expression: { } returned }:
+                {
+                    ExprSpec? value = ParseExpr(returned);
+                    return value == null ? null : new StmtSpec(StmtKind.Return, "", value, Origin(returned));
+                }
+                case ForStatementSyntax _:
+                case ForEachStatementSyntax _:
+                case WhileStatementSyntax _:
+                case DoStatementSyntax _:
+                    Report(DiagnosticDescriptors.UnsupportedConstruct, statement, "A loop", _methodName,
+                        "the graph is traced once at build time; write repeated layers out, one call each");
+                    return null;
+                case IfStatementSyntax _:
+                case SwitchStatementSyntax _:
+                    Report(DiagnosticDescriptors.UnsupportedConstruct, statement, "A branch", _methodName,
+                        "the graph is traced once at build time and cannot depend on data; compute both paths with Ops instead");
+                    return null;
+                default:
+                    Report(DiagnosticDescriptors.UnsupportedConstruct, statement, Describe(statement), _methodName, SupportedStatements);
+                    return null;
+            }
+        }
+
+        private ExprSpec? ParseExpr(ExpressionSyntax expression)
+        {
+            _cancellation.ThrowIfCancellationRequested();
+            Optional<object?> constant = _model.GetConstantValue(expression, _cancellation);
+            if (constant.HasValue && TryNumber(constant.Value, out double number) && !(constant.Value is bool))
+                return Leaf(ExprKind.Constant, "", number, expression);
+
+            switch (expression)
+            {
+                case ParenthesizedExpressionSyntax parenthesized:
+                    return ParseExpr(parenthesized.Expression);
+                case IdentifierNameSyntax identifier:
+                    ISymbol? symbol = _model.GetSymbolInfo(identifier, _cancellation).Symbol;
+                    if (symbol is ILocalSymbol || symbol is IParameterSymbol) return Leaf(ExprKind.Local, identifier.Identifier.ValueText, 0, identifier);
+                    if (symbol is IFieldSymbol field && _layerKinds.ContainsKey(field.Name))
+                        return Unsupported(identifier, $"The layer '{field.Name}' used as a value", $"call it: {field.Name}.Forward(x)");
+                    return Unsupported(identifier, $"The name '{identifier.Identifier.ValueText}'", "only tensor parameters and locals of the traced method can be used");
+                case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):
+                    return Node(ExprKind.Negate, "-", expression, unary.Operand);
+                case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryPlusExpression):
+                    return ParseExpr(unary.Operand);
+                case BinaryExpressionSyntax binary when IsArithmetic(binary.Kind()):
+                    return Node(ExprKind.Binary, binary.OperatorToken.ValueText, expression, binary.Left, binary.Right);
+                case InvocationExpressionSyntax invocation:
+                    return ParseInvocation(invocation);
+                default:
+                    return Unsupported(expression, Describe(expression), SupportedExpressions);
+            }
+        }
+
+        private ExprSpec? ParseInvocation(InvocationExpressionSyntax invocation)
+        {
+            if (!(_model.GetOperation(invocation, _cancellation) is IInvocationOperation operation))
+                return Unsupported(invocation, $"The call '{invocation.Expression}'", "it does not bind to a method; " + SupportedExpressions);
+            IMethodSymbol method = operation.TargetMethod;
+            ExpressionSyntax[] arguments = operation.Arguments
+                .OrderBy(a => a.Parameter?.Ordinal ?? int.MaxValue)
+                .Select(a => a.Value.Syntax as ExpressionSyntax)
+                .Where(a => a != null).Select(a => a!).ToArray();
+
+            if (method.ContainingType?.ToDisplayString() == "ModelGen.Ops")
+                return Node(ExprKind.OpsCall, method.Name, invocation, arguments);
+            if (method.Name == "Forward" && operation.Instance is IFieldReferenceOperation fieldRef && _layerKinds.ContainsKey(fieldRef.Field.Name))
+                return Node(ExprKind.LayerCall, fieldRef.Field.Name, invocation, arguments);
+            if (method.Name == "Forward" && operation.Instance is IFieldReferenceOperation unknownLayer)
+                return Unsupported(invocation, $"The call '{invocation.Expression}'",
+                    $"'{unknownLayer.Field.Name}' is not a layer field of the model (a field of a ModelGen layer type such as Linear)");
+            return Unsupported(invocation, $"The call to '{method.ContainingType?.Name}.{method.Name}'",
+                "a traced method can call only ModelGen.Ops and its layers' Forward, because the generator must know every operation's shape and gradient");
+        }
+
+        private static bool IsArithmetic(SyntaxKind kind)
+            => kind == SyntaxKind.AddExpression || kind == SyntaxKind.SubtractExpression
+            || kind == SyntaxKind.MultiplyExpression || kind == SyntaxKind.DivideExpression;
+
+        private ExprSpec Leaf(ExprKind kind, string name, double value, SyntaxNode syntax)
+            => new ExprSpec(kind, name, value, EquatableArray<ExprSpec>.Empty, Origin(syntax));
+
+        private ExprSpec? Node(ExprKind kind, string name, SyntaxNode syntax, params ExpressionSyntax[] operands)
+        {
+            var args = new List<ExprSpec>();
+            bool failed = false;
+            foreach (ExpressionSyntax operand in operands)
+            {
+                ExprSpec? parsed = ParseExpr(operand);
+                if (parsed == null) failed = true;
+                else args.Add(parsed);
+            }
+            return failed ? null : new ExprSpec(kind, name, 0, args.ToEquatableArray(), Origin(syntax));
+        }
+
+        private ExprSpec? Unsupported(SyntaxNode syntax, string what, string instead)
+        {
+            Report(DiagnosticDescriptors.UnsupportedConstruct, syntax, what, _methodName, instead);
+            return null;
+        }
+
+        /// <summary>A readable name of a syntax kind: "ConditionalExpression" becomes "A conditional expression".</summary>
+        private static string Describe(SyntaxNode node)
+        {
+            string kind = node.Kind().ToString();
+            var words = new System.Text.StringBuilder();
+            for (int i = 0; i < kind.Length; i++)
+            {
+                if (i > 0 && char.IsUpper(kind[i])) words.Append(' ');
+                words.Append(i == 0 ? kind[i] : char.ToLowerInvariant(kind[i]));
+            }
+            string text = words.ToString();
+            return ("AEIOU".IndexOf(text[0]) >= 0 ? "An " : "A ") + char.ToLowerInvariant(text[0]) + text.Substring(1);
+        }
+    }
+}

@@ -1,0 +1,198 @@
+using System;
+using System.Collections.Generic;
+using System.Linq;
+using System.Threading;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Microsoft.CodeAnalysis.CSharp.Syntax;
+using Microsoft.CodeAnalysis.Operations;
+using ModelGen.Generator.Common;
+using ModelGen.Generator.Diagnostics;
+
+namespace ModelGen.Generator.Parsing
+{
+    /// <summary>Turns a [Model] class into a <see cref="ModelSpec"/>: layer fields, Forward, and the [Loss] method.</summary>
+    internal sealed partial class ModelParser
+    {
+        public const string ModelAttributeName = "ModelGen.ModelAttribute";
+        private const string TensorTypeName = "ModelGen.Tensor";
+        private const string LayerInterfaceName = "ModelGen.ILayer";
+        private const string ShapeAttributeName = "ModelGen.ShapeAttribute";
+        private const string LossAttributeName = "ModelGen.LossAttribute";
+
+        private readonly SemanticModel _model;
+        private readonly CancellationToken _cancellation;
+        private readonly List<LocationInfo> _locations = new List<LocationInfo>();
+        private readonly List<DiagnosticInfo> _diagnostics = new List<DiagnosticInfo>();
+        private readonly Dictionary<string, string> _layerKinds = new Dictionary<string, string>(StringComparer.Ordinal);
+        private string _methodName = "Forward";
+
+        private ModelParser(SemanticModel model, CancellationToken cancellation)
+        {
+            _model = model;
+            _cancellation = cancellation;
+        }
+
+        /// <summary>The pipeline's transform: never throws; a failure becomes MG9999 at the class name.</summary>
+        public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellation)
+        {
+            var syntax = (ClassDeclarationSyntax)context.TargetNode;
+            var symbol = (INamedTypeSymbol)context.TargetSymbol;
+            var parser = new ModelParser(context.SemanticModel, cancellation);
+            string hintName = HintNameOf(symbol);
+            try
+            {
+                ModelSpec? spec = parser.ParseModel(syntax, symbol);
+                return parser.Result(parser._diagnostics.Count == 0 ? spec : null, hintName);
+            }
+            catch (OperationCanceledException)
+            {
+                throw;
+            }
+            catch (Exception ex)
+            {
+                parser._diagnostics.Add(DiagnosticInfo.Create(DiagnosticDescriptors.InternalError,
+                    parser.Origin(syntax.Identifier.GetLocation()), symbol.Name, "parsing", ex.GetType().Name + ": " + ex.Message));
+                return parser.Result(null, hintName);
+            }
+        }
+
+        private ParseResult Result(ModelSpec? spec, string hintName)
+            => new ParseResult(spec, hintName, _locations.ToEquatableArray(), _diagnostics.ToEquatableArray());
+
+        private static string HintNameOf(INamedTypeSymbol symbol)
+            => symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "").Replace('<', '_').Replace('>', '_') + ".g.cs";
+
+        private int Origin(Location location)
+        {
+            _locations.Add(LocationInfo.From(location));
+            return _locations.Count - 1;
+        }
+
+        private int Origin(SyntaxNode node) => Origin(node.GetLocation());
+
+        private void Report(DiagnosticDescriptor descriptor, SyntaxNode node, params string[] args)
+            => _diagnostics.Add(DiagnosticInfo.Create(descriptor, Origin(node), args));
+
+        private void Report(DiagnosticDescriptor descriptor, Location location, params string[] args)
+            => _diagnostics.Add(DiagnosticInfo.Create(descriptor, Origin(location), args));
+
+        private ModelSpec? ParseModel(ClassDeclarationSyntax syntax, INamedTypeSymbol symbol)
+        {
+            int classOrigin = Origin(syntax.Identifier.GetLocation());
+            CheckClassShape(syntax, symbol);
+
+            var layers = new List<LayerSpec>();
+            foreach (IFieldSymbol field in symbol.GetMembers().OfType<IFieldSymbol>())
+            {
+                _cancellation.ThrowIfCancellationRequested();
+                if (field.IsStatic || field.IsImplicitlyDeclared || !IsLayerType(field.Type)) continue;
+                LayerSpec? layer = ParseLayer(field);
+                if (layer != null)
+                {
+                    layers.Add(layer);
+                    _layerKinds[layer.Name] = layer.Kind;
+                }
+            }
+
+            IMethodSymbol[] forwards = symbol.GetMembers("Forward").OfType<IMethodSymbol>().Where(m => !m.IsStatic).ToArray();
+            if (forwards.Length != 1)
+            {
+                Report(DiagnosticDescriptors.InvalidModel, syntax.Identifier.GetLocation(), symbol.Name,
+                    forwards.Length == 0
+                        ? "it has no Forward method; declare 'public Tensor Forward([Shape(\"B\", ...)] Tensor x)'"
+                        : "it declares Forward more than once; a model has exactly one Forward method");
+                return null;
+            }
+            MethodSpec? forward = ParseMethod(forwards[0], isLoss: false);
+
+            IMethodSymbol[] losses = symbol.GetMembers().OfType<IMethodSymbol>().Where(m => HasAttribute(m, LossAttributeName)).ToArray();
+            MethodSpec? loss = null;
+            if (losses.Length > 1)
+            {
+                Report(DiagnosticDescriptors.InvalidModel, LocationOf(losses[1]), symbol.Name, "more than one method is marked [Loss]");
+            }
+            else if (losses.Length == 1)
+            {
+                loss = ParseMethod(losses[0], isLoss: true);
+            }
+
+            if (forward == null) return null;
+            string ns = symbol.ContainingNamespace.IsGlobalNamespace ? "" : symbol.ContainingNamespace.ToDisplayString();
+            return new ModelSpec(ns, symbol.Name, AccessibilityOf(symbol), layers.ToEquatableArray(), forward, loss, classOrigin);
+        }
+
+        private void CheckClassShape(ClassDeclarationSyntax syntax, INamedTypeSymbol symbol)
+        {
+            Location at = syntax.Identifier.GetLocation();
+            if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
+                Report(DiagnosticDescriptors.InvalidModel, at, symbol.Name, "a model class must be partial so ModelGen can add its compiled members");
+            if (symbol.IsGenericType)
+                Report(DiagnosticDescriptors.InvalidModel, at, symbol.Name, "a model class cannot be generic; shapes must be known at build time");
+            if (symbol.ContainingType != null)
+                Report(DiagnosticDescriptors.InvalidModel, at, symbol.Name, "a model class cannot be nested in another type; declare it at namespace level");
+            if (symbol.IsStatic || symbol.IsAbstract)
+                Report(DiagnosticDescriptors.InvalidModel, at, symbol.Name, "a model class cannot be static or abstract; it is instantiated to hold its parameters");
+        }
+
+        private static string AccessibilityOf(INamedTypeSymbol symbol)
+            => symbol.DeclaredAccessibility == Accessibility.Public ? "public" : "internal";
+
+        private static Location LocationOf(ISymbol symbol) => symbol.Locations.FirstOrDefault() ?? Location.None;
+
+        private static bool HasAttribute(ISymbol symbol, string fullName)
+            => symbol.GetAttributes().Any(a => a.AttributeClass?.ToDisplayString() == fullName);
+
+        private static bool IsLayerType(ITypeSymbol type)
+            => type.AllInterfaces.Any(i => i.ToDisplayString() == LayerInterfaceName);
+
+        private static bool IsTensor(ITypeSymbol? type) => type?.ToDisplayString() == TensorTypeName;
+
+        private LayerSpec? ParseLayer(IFieldSymbol field)
+        {
+            var declarator = field.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellation) as VariableDeclaratorSyntax;
+            if (declarator == null) return null;
+            string kind = field.Type.Name;
+            if (declarator.Initializer == null)
+            {
+                Report(DiagnosticDescriptors.InvalidLayer, declarator, field.Name,
+                    $"a layer field needs an initializer with constant arguments, e.g. '= new({kind}Args)'".Replace(kind + "Args", "784, 256"));
+                return null;
+            }
+            SemanticModel model = _model.Compilation.GetSemanticModel(declarator.SyntaxTree);
+            if (!(model.GetOperation(declarator.Initializer.Value, _cancellation) is IObjectCreationOperation creation) || creation.Constructor == null)
+            {
+                Report(DiagnosticDescriptors.InvalidLayer, declarator.Initializer.Value, field.Name,
+                    $"the initializer must create the layer directly, e.g. 'new {kind}(...)'");
+                return null;
+            }
+            var args = new List<LayerArgSpec>();
+            foreach (IArgumentOperation argument in creation.Arguments)
+            {
+                if (argument.Parameter == null) continue;
+                Optional<object?> constant = argument.Value.ConstantValue;
+                if (!constant.HasValue || !TryNumber(constant.Value, out double value))
+                {
+                    Report(DiagnosticDescriptors.InvalidLayer, argument.Value.Syntax, field.Name,
+                        $"argument '{argument.Parameter.Name}' must be a compile-time constant so shapes are known at build time");
+                    return null;
+                }
+                args.Add(new LayerArgSpec(argument.Parameter.Name, value));
+            }
+            return new LayerSpec(field.Name, kind, args.ToEquatableArray(), Origin(declarator));
+        }
+
+        private static bool TryNumber(object? value, out double number)
+        {
+            switch (value)
+            {
+                case int i: number = i; return true;
+                case long l: number = l; return true;
+                case float f: number = f; return true;
+                case double d: number = d; return true;
+                case bool b: number = b ? 1 : 0; return true;
+                default: number = 0; return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,45 @@
+using System.ComponentModel;
+
+namespace ModelGen.Kernels;
+
+/// <summary>Argument checks of generated compiled models: a caller's tensor against the shape traced at build time.</summary>
+[EditorBrowsable(EditorBrowsableState.Never)]
+public static class CompiledChecks
+{
+    /// <summary>
+    /// Checks dtype, rank and every static dimension (-1 in <paramref name="expected"/> marks the batch) and
+    /// returns the batch size, which must be between 1 and <paramref name="maxBatch"/> (1 when no dim is the batch).
+    /// </summary>
+    public static int Batch(Tensor tensor, string name, DType dtype, ReadOnlySpan<int> expected, int maxBatch)
+    {
+        ArgumentNullException.ThrowIfNull(tensor, name);
+        if (tensor.DType != dtype)
+            throw new ArgumentException($"'{name}' must be {dtype} but is {tensor.DType}.", name);
+        bool rankFits = tensor.Rank == expected.Length;
+        int batch = 1;
+        for (int axis = 0; rankFits && axis < expected.Length; axis++)
+        {
+            if (expected[axis] < 0) batch = tensor.Size(axis);
+            else if (tensor.Size(axis) != expected[axis]) rankFits = false;
+        }
+        if (!rankFits)
+            throw new ArgumentException($"'{name}' must have shape {Describe(expected)} but has [{string.Join(", ", tensor.Shape)}].", name);
+        if (batch < 1 || batch > maxBatch)
+            throw new ArgumentOutOfRangeException(name, batch, $"The batch of '{name}' must be between 1 and MaxBatch ({maxBatch}); compile with a larger CompileOptions.MaxBatch.");
+        return batch;
+    }
+
+    /// <summary>Checks that a second tensor has the same batch size as the input.</summary>
+    public static void SameBatch(int batch, int other, string name)
+    {
+        if (batch != other)
+            throw new ArgumentException($"'{name}' has batch {other} but the input has batch {batch}.", name);
+    }
+
+    private static string Describe(ReadOnlySpan<int> expected)
+    {
+        var dims = new string[expected.Length];
+        for (int i = 0; i < dims.Length; i++) dims[i] = expected[i] < 0 ? "B" : expected[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return "[" + string.Join(", ", dims) + "]";
+    }
+}
