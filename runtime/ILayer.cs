@@ -1,0 +1,11 @@
+namespace ModelGen;
+
+/// <summary>A building block with trainable tensors, such as <see cref="Linear"/>.</summary>
+public interface ILayer
+{
+    /// <summary>Draws fresh initial values for every parameter from <paramref name="rng"/>, in a fixed order.</summary>
+    void ResetParameters(Rng rng);
+
+    /// <summary>The layer's trainable tensors with their local names (for example <c>weight</c>, <c>bias</c>).</summary>
+    IEnumerable<(string Name, Tensor Value)> NamedParameters();
+}

@@ -1,0 +1,14 @@
+namespace ModelGen;
+
+/// <summary>
+/// A trainable model. The generator makes every <c>[Model]</c> class implement it; see
+/// <see cref="ModelExtensions"/> for the operations built on it.
+/// </summary>
+public interface IModel
+{
+    /// <summary>Every trainable tensor, in declaration order, with its dotted name.</summary>
+    IReadOnlyList<Parameter> Parameters();
+
+    /// <summary>Re-initialises every parameter deterministically from <paramref name="seed"/>.</summary>
+    void Initialize(int seed);
+}
