@@ -174,7 +174,7 @@ namespace ModelGen.Generator.Ops
 
         public override void Emit(CpuEmitContext context, Node node)
         {
-            if (node.Shape.Rank == 0) context.Line($"{context.Span(node.Id)}[0] = -{context.Scalar(node.Input(0))};");
+            if (node.Shape.Rank == 0) context.Line($"{context.Scalar(node.Id)} = -{context.Scalar(node.Input(0))};");
             else context.Line($"{context.Kernels.Map(Name, "-{a}", "-{a}", "t")}({context.Span(node.Input(0))}, {context.Span(node.Id)});");
         }
     }

@@ -43,7 +43,7 @@ namespace ModelGen.Generator.Ops
         public override void Emit(CpuEmitContext context, Node node)
         {
             Shape logits = context.Graph[node.Input(0)].Shape;
-            context.Line($"{context.Span(node.Id)}[0] = Losses.CrossEntropyForward<float>({context.Span(node.Input(0))}, {context.IntSpan(node.Input(1))}, {logits[0].ToCode(context.Batch)}, {Format.Int(logits.Last.Size)});");
+            context.Line($"{context.Scalar(node.Id)} = Losses.CrossEntropyForward<float>({context.Span(node.Input(0))}, {context.IntSpan(node.Input(1))}, {logits[0].ToCode(context.Batch)}, {Format.Int(logits.Last.Size)});");
         }
     }
 
@@ -88,7 +88,7 @@ namespace ModelGen.Generator.Ops
         }
 
         public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"{context.Span(node.Id)}[0] = Losses.MseForward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))});");
+            => context.Line($"{context.Scalar(node.Id)} = Losses.MseForward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))});");
     }
 
     /// <summary>d(MSE)/d(prediction) = 2(p - t)·g / n (inputs: prediction, target, output gradient).</summary>

@@ -33,9 +33,9 @@ namespace ModelGen.Generator.Ops
         public override void Emit(CpuEmitContext context, Node node)
         {
             int x = node.Input(0);
-            string sum = $"TensorPrimitives.Sum<float>({context.Span(x)})";
+            string sum = $"global::System.Numerics.Tensors.TensorPrimitives.Sum<float>({context.Span(x)})";
             string value = Kind == OpKind.Mean ? $"{sum} / ({context.Count(x)})" : sum;
-            context.Line($"{context.Span(node.Id)}[0] = {value};");
+            context.Line($"{context.Scalar(node.Id)} = {value};");
         }
     }
 
@@ -64,7 +64,7 @@ namespace ModelGen.Generator.Ops
             int src = node.Input(0);
             Shape from = context.Graph[src].Shape, to = node.Shape;
             if (to.Rank == 0)
-                context.Line($"{context.Span(node.Id)}[0] = TensorPrimitives.Sum<float>({context.Span(src)});");
+                context.Line($"{context.Scalar(node.Id)} = global::System.Numerics.Tensors.TensorPrimitives.Sum<float>({context.Span(src)});");
             else if (to.Rank == 1 && from.Rank >= 2 && from.Last == to.Last)
                 context.Line($"Broadcasting.SumRows<float>({context.Span(src)}, {from.Rows.ToCode(context.Batch)}, {Format.Int(to.Last.Size)}, {context.Span(node.Id)}, false);");
             else

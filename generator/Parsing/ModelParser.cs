@@ -87,12 +87,10 @@ namespace ModelGen.Generator.Parsing
             {
                 _cancellation.ThrowIfCancellationRequested();
                 if (field.IsStatic || field.IsImplicitlyDeclared || !IsLayerType(field.Type)) continue;
+                // Known as a layer even when its declaration is invalid, so its calls report nothing more.
+                _layerKinds[field.Name] = field.Type.Name;
                 LayerSpec? layer = ParseLayer(field);
-                if (layer != null)
-                {
-                    layers.Add(layer);
-                    _layerKinds[layer.Name] = layer.Kind;
-                }
+                if (layer != null) layers.Add(layer);
             }
 
             IMethodSymbol[] forwards = symbol.GetMembers("Forward").OfType<IMethodSymbol>().Where(m => !m.IsStatic).ToArray();

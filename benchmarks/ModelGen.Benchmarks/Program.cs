@@ -1,0 +1,56 @@
+// ModelGen's CPU benchmark: median milliseconds per compiled TrainStep (forward, cross-entropy, backward, Adam)
+// and per compiled Forward for the MLP 784-256-128-10, after warm-up, with the spread. Not a test.
+// Usage: dotnet run -c Release --project benchmarks/ModelGen.Benchmarks [seconds-per-row]
+using System.Globalization;
+using System.Runtime.Intrinsics;
+using ModelGen;
+using ModelGen.Benchmarks;
+using ModelGen.Optim;
+
+double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 2.0;
+Console.WriteLine($"ModelGen CPU benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, " +
+                  $"Vector512 {(Vector512.IsHardwareAccelerated ? "on" : "off")}, Vector256 {(Vector256.IsHardwareAccelerated ? "on" : "off")}, 1 thread");
+Console.WriteLine();
+Console.WriteLine("| workload | median ms | p10..p90 ms | spread | GFLOP/s | blocks x calls |");
+Console.WriteLine("|---|---|---|---|---|---|");
+
+// Multiply-adds of one forward pass, per sample; a training step counts 3x the forward (as ../shared/peers does).
+const double ForwardFlopsPerSample = 2.0 * (784 * 256 + 256 * 128 + 128 * 10);
+foreach (int batch in new[] { 64, 256 })
+{
+    var model = new MnistMlp();
+    model.Initialize(0);
+    using var compiled = model.Compile(new CompileOptions { MaxBatch = batch });
+    var optimizer = new Adam(model.Parameters(), lr: 1e-3f);
+    Tensor x = RandomTensor(batch, 784, 1);
+    Tensor y = RandomLabels(batch, 10, 2);
+    Report(Timing.Measure($"MLP 784-256-128-10 TrainStep, batch {batch}", () => compiled.TrainStep(x, y, optimizer), seconds), 3 * ForwardFlopsPerSample * batch);
+}
+foreach (int batch in new[] { 1, 64 })
+{
+    var model = new MnistMlp();
+    model.Initialize(0);
+    using var compiled = model.Compile(new CompileOptions { MaxBatch = batch });
+    Tensor x = RandomTensor(batch, 784, 3);
+    Report(Timing.Measure($"MLP 784-256-128-10 Forward, batch {batch}", () => compiled.Forward(x), seconds), ForwardFlopsPerSample * batch);
+}
+
+static void Report(Measurement m, double flops)
+    => Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        $"| {m.Name} | {m.MedianMs:F3} | {m.P10Ms:F3}..{m.P90Ms:F3} | {m.Spread:P0} | {flops / (m.MedianMs * 1e6):F1} | {m.Blocks} x {m.CallsPerBlock} |"));
+
+static Tensor RandomTensor(int rows, int columns, int seed)
+{
+    var rng = new Random(seed);
+    var values = new float[rows * columns];
+    for (int i = 0; i < values.Length; i++) values[i] = (float)rng.NextDouble();
+    return Tensor.FromArray(values, rows, columns);
+}
+
+static Tensor RandomLabels(int rows, int classes, int seed)
+{
+    var rng = new Random(seed);
+    var labels = new int[rows];
+    for (int i = 0; i < rows; i++) labels[i] = rng.Next(classes);
+    return Tensor.FromArray(labels, rows);
+}

@@ -1,0 +1,183 @@
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace ModelGen.Tests.Generator;
+
+/// <summary>
+/// Each diagnostic with its id, its exact span (marked [| |] in the source) and its message.
+/// </summary>
+public class DiagnosticsTests
+{
+    private static void AssertSingle(string markedSource, string id, string message)
+    {
+        int start = markedSource.IndexOf("[|", StringComparison.Ordinal);
+        int end = markedSource.IndexOf("|]", StringComparison.Ordinal) - 2;
+        string source = markedSource.Replace("[|", "").Replace("|]", "");
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Usings + source);
+        Diagnostic diagnostic = Assert.Single(result.ModelDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        int prefix = GeneratorHarness.Usings.Length;
+        Assert.Equal(source.Substring(start, end - start), (GeneratorHarness.Usings + source).Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+        Assert.Equal(start + prefix, diagnostic.Location.SourceSpan.Start);
+        Assert.Equal(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.Empty(result.Sources);
+    }
+
+    private const string Head = """
+        [Model]
+        public partial class M
+        {
+            readonly Linear fc1 = new(784, 128);
+            readonly Linear fc2 = new(256, 10);
+
+        """;
+
+    [Fact]
+    public void LayerInput_FeaturesDiffer_MG0001NamesLayerDimsAndSource()
+        => AssertSingle(Head + """
+                public Tensor Forward([Shape("B", 784)] Tensor x)
+                {
+                    var h = Relu(fc1.Forward(x));
+                    return [|fc2.Forward(h)|];
+                }
+            }
+            """, "MG0001", "fc2 expects 256 input features but receives [B, 128] from fc1");
+
+    [Fact]
+    public void LayerInput_FromInputDirectly_MG0001NamesTheInput()
+        => AssertSingle(Head + """
+                public Tensor Forward([Shape("B", 784)] Tensor x) => [|fc2.Forward(x)|];
+            }
+            """, "MG0001", "fc2 expects 256 input features but receives [B, 784] from input 'x'");
+
+    [Fact]
+    public void Loop_InForward_MG0002AtTheLoop()
+        => AssertSingle(Head + """
+                public Tensor Forward([Shape("B", 784)] Tensor x)
+                {
+                    var h = fc1.Forward(x);
+                    [|for (int i = 0; i < 3; i++) h = Relu(h);|]
+                    return h;
+                }
+            }
+            """, "MG0002", "A loop is not supported in a model's Forward: the graph is traced once at build time; write repeated layers out, one call each");
+
+    [Fact]
+    public void UnknownCall_InForward_MG0002AtTheCall()
+        => AssertSingle(Head + """
+                public Tensor Forward([Shape("B", 784)] Tensor x) => fc2.Forward([|Helper(x)|]);
+                static Tensor Helper(Tensor t) => t;
+            }
+            """, "MG0002", "The call to 'M.Helper' is not supported in a model's Forward: a traced method can call only ModelGen.Ops and its layers' Forward, because the generator must know every operation's shape and gradient");
+
+    [Fact]
+    public void Conditional_InForward_MG0002AtTheExpression()
+        => AssertSingle(Head + """
+                public Tensor Forward([Shape("B", 784)] Tensor x) => [|x.Rank > 1 ? x : x|];
+            }
+            """, "MG0002", "A conditional expression is not supported in a model's Forward: use Ops calls (Relu(x), CrossEntropy(...)), layer calls (fc1.Forward(x)), tensor locals, numeric constants and + - * /");
+
+    [Fact]
+    public void Input_WithoutShape_MG0003AtTheParameter()
+        => AssertSingle(Head + """
+                public Tensor Forward(Tensor [|x|]) => fc1.Forward(x);
+            }
+            """, "MG0003", "Parameter 'x' of Forward needs a [Shape(...)] attribute, e.g. [Shape(\"B\", 784)]");
+
+    [Fact]
+    public void Shape_NamedInnerDimension_MG0004AtTheAttribute()
+        => AssertSingle(Head + """
+                public Tensor Forward([[|Shape("B", "F")|]] Tensor x) => fc1.Forward(x);
+            }
+            """, "MG0004", "Invalid [Shape] on 'x': only the leading (batch) dimension may be named; later dimensions must be sizes known at build time");
+
+    [Fact]
+    public void Shape_NonPositive_MG0004AtTheAttribute()
+        => AssertSingle(Head + """
+                public Tensor Forward([[|Shape("B", 0)|]] Tensor x) => fc1.Forward(x);
+            }
+            """, "MG0004", "Invalid [Shape] on 'x': each dimension must be a positive int or a name such as \"B\", but got 0");
+
+    [Fact]
+    public void CrossEntropy_LabelsOfWrongShape_MG0005AtTheLoss()
+        => AssertSingle(Head + """
+                public Tensor Forward([Shape("B", 784)] Tensor x) => fc1.Forward(x);
+                [Loss]
+                public Tensor Loss(Tensor logits, [Shape("B", 128)] Tensor labels) => [|CrossEntropy(logits, labels)|];
+            }
+            """, "MG0005", "CrossEntropy cannot take these inputs: labels must be class indices of shape [B] to match logits [B, 128], but 'labels' is [B, 128]");
+
+    [Fact]
+    public void Loss_NotScalar_MG0005AtTheMethod()
+        => AssertSingle(Head + """
+                public Tensor Forward([Shape("B", 784)] Tensor x) => fc1.Forward(x);
+                [Loss]
+                public Tensor [|Loss|](Tensor logits, [Shape("B", 128)] Tensor target) => logits - target;
+            }
+            """, "MG0005", "Loss cannot take these inputs: a loss must reduce to a scalar, but it returns [B, 128]; end it with a loss such as CrossEntropy, or Mean(...)");
+
+    [Fact]
+    public void Add_ShapesDoNotBroadcast_MG0006AtTheOperator()
+        => AssertSingle(Head + """
+                public Tensor Forward([Shape("B", 784)] Tensor x) => [|fc1.Forward(x) + x|];
+            }
+            """, "MG0006", "Operator '+' cannot broadcast [B, 128] (fc1) with [B, 784] (input 'x'): axis 1 of the result is 128 vs 784 (sizes must be equal or 1)");
+
+    [Fact]
+    public void Layer_NonConstantArgument_MG0007AtTheArgument()
+        => AssertSingle("""
+            [Model]
+            public partial class M
+            {
+                static int width = 128;
+                readonly Linear fc1 = new(784, [|width|]);
+                public Tensor Forward([Shape("B", 784)] Tensor x) => fc1.Forward(x);
+            }
+            """, "MG0007", "Layer 'fc1': argument 'outFeatures' must be a compile-time constant so shapes are known at build time");
+
+    [Fact]
+    public void Model_NotPartial_MG0008AtTheClassName()
+        => AssertSingle("""
+            [Model]
+            public class [|M|]
+            {
+                readonly Linear fc1 = new(784, 10);
+                public Tensor Forward([Shape("B", 784)] Tensor x) => fc1.Forward(x);
+            }
+            """, "MG0008", "Model 'M': a model class must be partial so ModelGen can add its compiled members");
+
+    [Fact]
+    public void Model_WithoutForward_MG0008AtTheClassName()
+        => AssertSingle("""
+            [Model]
+            public partial class [|M|]
+            {
+                readonly Linear fc1 = new(784, 10);
+            }
+            """, "MG0008", "Model 'M': it has no Forward method; declare 'public Tensor Forward([Shape(\"B\", ...)] Tensor x)'");
+
+    [Fact]
+    public void MatMul_InnerDimensionsDiffer_MG0009AtTheCall()
+        => AssertSingle(Head + """
+                public Tensor Forward([Shape("B", 784)] Tensor x) => [|MatMul(x, fc1.Forward(x))|];
+            }
+            """, "MG0009", "MatMul expects [M, K]·[K, N] with equal K but receives [B, 784] (input 'x') and [B, 128] (fc1): K is 784 vs B");
+
+    [Fact]
+    public void Diagnostics_AfterTextShift_MoveWithTheCode()
+    {
+        // The graph step is cached across the shift, yet the error must be reported at the new place.
+        string source = GeneratorHarness.Usings + Head + """
+                public Tensor Forward([Shape("B", 784)] Tensor x) => fc2.Forward(x);
+            }
+            """;
+        var compilation = GeneratorHarness.Compilation(source);
+        var driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        var shifted = compilation.ReplaceSyntaxTree(compilation.SyntaxTrees.First(),
+            Microsoft.CodeAnalysis.CSharp.CSharpSyntaxTree.ParseText("// a comment that shifts everything\n" + source, GeneratorHarness.ParseOptions, path: "Model0.cs"));
+        driver = driver.RunGenerators(shifted);
+        Diagnostic diagnostic = Assert.Single(driver.GetRunResult().Diagnostics);
+        string shiftedText = shifted.SyntaxTrees.First().ToString();
+        Assert.Equal("fc2.Forward(x)", shiftedText.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
+    }
+}

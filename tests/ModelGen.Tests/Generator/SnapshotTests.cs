@@ -1,0 +1,71 @@
+using Microsoft.CodeAnalysis;
+using ModelGen.Generator;
+using ModelGen.Generator.IR;
+using ModelGen.Generator.Parsing;
+using ModelGen.Generator.Passes;
+using Xunit;
+
+namespace ModelGen.Tests.Generator;
+
+/// <summary>
+/// The emitted source and the printed IR before and after each pass, for the sample models, against checked-in
+/// files (UPDATE_SNAPSHOTS=1 rewrites them). The verifier runs after every pass.
+/// </summary>
+public class SnapshotTests
+{
+    public static TheoryData<string> Models => new() { nameof(TestModels.MnistMlp), nameof(TestModels.Regressor) };
+
+    private static string Source(string model) => model == nameof(TestModels.MnistMlp) ? TestModels.MnistMlp : TestModels.Regressor;
+
+    internal static ModelSpec SpecOf(string source)
+    {
+        GeneratorDriver driver = GeneratorHarness.Driver().RunGenerators(GeneratorHarness.Compilation(source));
+        return (ModelSpec)driver.GetRunResult().Results[0].TrackedSteps[ModelGenerator.SpecStep][0].Outputs[0].Value;
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void EmittedSource_MatchesSnapshot(string model)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run(Source(model));
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationErrors);
+        Snapshot.Match(Assert.Single(result.Sources).Value, model + ".g.cs");
+    }
+
+    [Theory]
+    [MemberData(nameof(Models))]
+    public void PrintedGraph_EachPass_MatchesSnapshot(string model)
+    {
+        ModelSpec spec = SpecOf(Source(model));
+        var (traced, errors) = GraphTracer.Trace(spec, default);
+        Assert.Empty(errors);
+        GraphVerifier.Verify(traced!);
+        var steps = new List<(string Name, Graph Graph)> { ("traced", traced!) };
+
+        Graph differentiated = Differentiate.Run(traced!, default);
+        steps.Add(("differentiated", differentiated));
+        Graph fused = FuseGemmEpilogue.Run(differentiated);
+        steps.Add(("fused", fused));
+        Graph pruned = EliminateDeadNodes.Run(fused);
+        steps.Add(("pruned", pruned));
+
+        var text = new System.Text.StringBuilder();
+        foreach (var (name, graph) in steps)
+        {
+            GraphVerifier.Verify(graph);
+            text.Append("== ").Append(name).Append('\n').Append(GraphPrinter.Print(graph)).Append('\n');
+        }
+        CompiledGraphs compiled = Pipeline.Run(traced!, default);
+        text.Append("== inference, planned\n").Append(GraphPrinter.Print(compiled.Inference, compiled.InferencePlan)).Append('\n');
+        text.Append("== training, planned\n").Append(GraphPrinter.Print(compiled.Training!, compiled.TrainingPlan));
+        Snapshot.Match(text.ToString(), model + ".passes");
+    }
+
+    [Fact]
+    public void Dot_MnistMlp_MatchesSnapshot()
+    {
+        var (traced, _) = GraphTracer.Trace(SpecOf(TestModels.MnistMlp), default);
+        Snapshot.Match(GraphPrinter.ToDot(traced!), "MnistMlp.dot");
+    }
+}
