@@ -9,7 +9,8 @@ namespace ModelGen.Generator.Diagnostics
     internal static class DiagnosticDescriptors
     {
         private const string Category = "ModelGen";
-        private const string HelpRoot = "https://github.com/modelgen/modelgen/blob/main/docs/diagnostics/";
+        // Pages in this repository: docs/diagnostics/MGnnnn.md.
+        private const string HelpRoot = "docs/diagnostics/";
 
         private static DiagnosticDescriptor Error(string id, string title, string format)
             => new DiagnosticDescriptor(id, title, format, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpRoot + id + ".md");
