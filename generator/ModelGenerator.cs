@@ -28,7 +28,7 @@ namespace ModelGen.Generator
             // 1. Each [Model] class becomes a spec, its location table and its parse errors (the only step that sees Roslyn).
             IncrementalValuesProvider<ParseResult> parsed = context.SyntaxProvider
                 .ForAttributeWithMetadataName(ModelParser.ModelAttributeName,
-                    static (node, _) => node is ClassDeclarationSyntax,
+                    static (node, _) => node is ClassDeclarationSyntax || node is RecordDeclarationSyntax,
                     static (ctx, ct) => ModelParser.Parse(ctx, ct))
                 .WithTrackingName(ParseStep);
 

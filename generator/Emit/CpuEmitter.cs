@@ -47,7 +47,7 @@ namespace ModelGen.Generator.Emit
             w.Line("/// <summary>The largest batch this compiled model accepts.</summary>");
             w.Line("public int MaxBatch { get; }");
 
-            WriteForward(w, spec, input, inference, compiled.InferencePlan, kernels);
+            WriteForward(w, input, traced, inference, compiled.InferencePlan, kernels);
             if (compiled.Training != null && compiled.TrainingPlan != null)
                 WriteTraining(w, spec, input, traced, compiled.Training, compiled.TrainingPlan, kernels);
 
@@ -70,14 +70,14 @@ namespace ModelGen.Generator.Emit
                 w.Line($"{prefix}{i} = new float[{plan.Slots[i].ToCode("B")}];");
         }
 
-        private static void WriteForward(SourceWriter w, ModelSpec spec, string input, Graph graph, MemoryPlan plan, ElementwiseKernels kernels)
+        private static void WriteForward(SourceWriter w, string input, Graph traced, Graph graph, MemoryPlan plan, ElementwiseKernels kernels)
         {
             w.Line();
             w.Line("/// <summary>Inference: runs the compiled forward pass on a batch of up to MaxBatch rows.</summary>");
             w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
             w.Open($"public Tensor Forward(Tensor {input})");
             w.Line("ObjectDisposedException.ThrowIf(_disposed, this);");
-            WriteBatchCheck(w, graph, OpKind.Input, input, "DType.Float32");
+            WriteBatchCheck(w, traced, input);
             Node output = graph[graph.Output];
             if (output.Shape.IsSymbolic) w.Line("_output.SetLeadingDim(B);");
             WriteBody(w, graph, plan, "_f", kernels);
@@ -96,8 +96,9 @@ namespace ModelGen.Generator.Emit
             w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
             w.Open($"public float ComputeGradients(Tensor {input}{labelParameters})");
             w.Line("ObjectDisposedException.ThrowIf(_disposed, this);");
-            WriteBatchCheck(w, graph, OpKind.Input, input, "DType.Float32");
-            foreach (Node label in graph.Nodes.Where(n => n.Op == OpKind.Label))
+            WriteBatchCheck(w, traced, input);
+            // Checked from the traced graph: a label the loss ignores is still an argument to check.
+            foreach (Node label in traced.Nodes.Where(n => n.Op == OpKind.Label))
             {
                 string dtype = label.Type == ElementType.Int32 ? "DType.Int32" : "DType.Float32";
                 w.Line($"CompiledChecks.SameBatch(B, CompiledChecks.Batch({label.Name}, {Format.String(label.Name)}, {dtype}, {ExpectedDims(label.Shape)}, MaxBatch), {Format.String(label.Name)});");
@@ -120,11 +121,11 @@ namespace ModelGen.Generator.Emit
             w.Close();
         }
 
-        /// <summary>Checks a caller's tensor against its traced shape and binds B to its batch size.</summary>
-        private static void WriteBatchCheck(SourceWriter w, Graph graph, OpKind op, string name, string dtype)
+        /// <summary>Checks the caller's input against its traced shape and binds B to its batch size.</summary>
+        private static void WriteBatchCheck(SourceWriter w, Graph traced, string name)
         {
-            Node node = graph.Nodes.First(n => n.Op == op);
-            w.Line($"int B = CompiledChecks.Batch({name}, {Format.String(name)}, {dtype}, {ExpectedDims(node.Shape)}, MaxBatch);");
+            Node node = traced.Nodes.First(n => n.Op == OpKind.Input);
+            w.Line($"int B = CompiledChecks.Batch({name}, {Format.String(name)}, DType.Float32, {ExpectedDims(node.Shape)}, MaxBatch);");
         }
 
         /// <summary>The expected dims with -1 for the batch, as a stack-allocated span.</summary>

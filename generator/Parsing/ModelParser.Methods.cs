@@ -66,7 +66,10 @@ namespace ModelGen.Generator.Parsing
             SyntaxNode attributeSyntax = shape.ApplicationSyntaxReference?.GetSyntax(_cancellation) ?? syntax;
             var dims = new List<DimSpec>();
             TypedConstant argument = shape.ConstructorArguments.FirstOrDefault();
-            IEnumerable<TypedConstant> values = argument.Kind == TypedConstantKind.Array ? argument.Values : new[] { argument };
+            // [Shape(null)] and a missing argument bind to a null or default array: no dimensions.
+            IEnumerable<TypedConstant> values = argument.Kind == TypedConstantKind.Array
+                ? (argument.IsNull || argument.Values.IsDefault ? Enumerable.Empty<TypedConstant>() : argument.Values)
+                : new[] { argument };
             foreach (TypedConstant value in values)
             {
                 if (value.Value is int size && size > 0) dims.Add(new DimSpec(size, null));

@@ -36,7 +36,7 @@ namespace ModelGen.Generator.Parsing
         /// <summary>The pipeline's transform: never throws; a failure becomes MG9999 at the class name.</summary>
         public static ParseResult Parse(GeneratorAttributeSyntaxContext context, CancellationToken cancellation)
         {
-            var syntax = (ClassDeclarationSyntax)context.TargetNode;
+            var syntax = (TypeDeclarationSyntax)context.TargetNode;
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
             var parser = new ModelParser(context.SemanticModel, cancellation);
             string hintName = HintNameOf(symbol);
@@ -77,7 +77,7 @@ namespace ModelGen.Generator.Parsing
         private void Report(DiagnosticDescriptor descriptor, Location location, params string[] args)
             => _diagnostics.Add(DiagnosticInfo.Create(descriptor, Origin(location), args));
 
-        private ModelSpec? ParseModel(ClassDeclarationSyntax syntax, INamedTypeSymbol symbol)
+        private ModelSpec? ParseModel(TypeDeclarationSyntax syntax, INamedTypeSymbol symbol)
         {
             int classOrigin = Origin(syntax.Identifier.GetLocation());
             CheckClassShape(syntax, symbol);
@@ -120,9 +120,11 @@ namespace ModelGen.Generator.Parsing
             return new ModelSpec(ns, symbol.Name, AccessibilityOf(symbol), layers.ToEquatableArray(), forward, loss, classOrigin);
         }
 
-        private void CheckClassShape(ClassDeclarationSyntax syntax, INamedTypeSymbol symbol)
+        private void CheckClassShape(TypeDeclarationSyntax syntax, INamedTypeSymbol symbol)
         {
             Location at = syntax.Identifier.GetLocation();
+            if (symbol.IsRecord)
+                Report(DiagnosticDescriptors.InvalidModel, at, symbol.Name, "a model cannot be a record; declare it as a partial class");
             if (!syntax.Modifiers.Any(SyntaxKind.PartialKeyword))
                 Report(DiagnosticDescriptors.InvalidModel, at, symbol.Name, "a model class must be partial so ModelGen can add its compiled members");
             if (symbol.IsGenericType)

@@ -1,0 +1,80 @@
+using Microsoft.CodeAnalysis;
+using Xunit;
+
+namespace ModelGen.Tests.Generator;
+
+/// <summary>
+/// Half-typed and malformed models, as an IDE produces mid-edit: the generator must never throw (no CS8785) and
+/// must not leave a broken model silent.
+/// </summary>
+public class RobustnessTests
+{
+    private const string Layers = "readonly Linear fc1 = new(4, 3);\n";
+
+    public static TheoryData<string> Corpus => new()
+    {
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x) }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) { return } }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) { } }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(; }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x, x); }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(); }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => Relu(); }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => Undefined(x); }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => y; }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc2.Forward(x); }",
+        "[Model] public partial class M { " + Layers + " public int Forward([Shape(\"B\", 4)] Tensor x) => 1; }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] int x) => null!; }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x, Tensor y) => fc1.Forward(x); }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward() => null!; }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4.5)] Tensor x) => fc1.Forward(x); }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(null)] Tensor x) => fc1.Forward(x); }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape()] Tensor x) => fc1.Forward(x); }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", -4)] Tensor x) => fc1.Forward(x); }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => Forward(x); }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); public Tensor Forward(Tensor a, Tensor b) => a; }",
+        "[Model] public partial class M { " + Layers + " public static Tensor Forward([Shape(\"B\", 4)] Tensor x) => x; }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) { var h = fc1.Forward(x); if (true) h = Relu(h); return h; } }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) { Tensor h; h = fc1.Forward(x); return h; } }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) { var a = x; var b = a; return fc1.Forward(b * b / (b + )); } }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); [Loss] public Tensor L(Tensor o, [Shape(\"B\")] Tensor y) => CrossEntropy(o, y) + MseLoss(o, y); }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); [Loss] public Tensor L(Tensor o, [Shape(\"C\")] Tensor y) => CrossEntropy(o, y); }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); [Loss] public Tensor L() => null!; }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); [Loss] public Tensor L(Tensor o) => o; }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); [Loss] public Tensor L1(Tensor o) => Sum(o); [Loss] public Tensor L2(Tensor o) => Sum(o); }",
+        "[Model] public partial class M { readonly Linear fc1; public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); }",
+        "[Model] public partial class M { readonly Linear fc1 = new(0, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); }",
+        "[Model] public partial class M { readonly Linear fc1 = new(4); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); }",
+        "[Model] public partial class M { readonly Linear fc1 = new(\"4\", 3); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); }",
+        "[Model] public partial class M { readonly Linear fc1 = null!; public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); }",
+        "[Model] public partial class M { readonly Linear fc1 = Make(); static Linear Make() => new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); }",
+        "[Model] public partial class M<T> { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); }",
+        "public class Outer { [Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); } }",
+        "[Model] public static partial class M { public static Tensor Forward([Shape(\"B\", 4)] Tensor x) => x; }",
+        "[Model] public abstract partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); }",
+        "[Model] public partial record M { }",
+        "[Model] public partial struct M { }",
+        "[Model] public partial class M",
+        "[Model] public partial class M { " + Layers,
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => (x + 1f)(); }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => x switch { _ => x }; }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) { var f = (Tensor t) => t; return f(x); } }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => 1f / 0f; }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => MatMul(x, x); }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] ref Tensor x) => x; }",
+    };
+
+    [Theory]
+    [MemberData(nameof(Corpus))]
+    public void MalformedModel_NeverThrows_AndReportsSomething(string body)
+    {
+        var compilation = GeneratorHarness.Compilation(GeneratorHarness.Usings + body);
+        GeneratorDriver driver = GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out var diagnostics);
+        GeneratorRunResult result = driver.GetRunResult().Results[0];
+        Assert.Null(result.Exception);
+        Assert.False(diagnostics.Any(d => d.Id == "CS8785" || d.Id == "MG9999"), body + "\n" + string.Join("\n", diagnostics));
+        bool reported = diagnostics.Any(d => d.Id.StartsWith("MG", StringComparison.Ordinal))
+                        || output.GetDiagnostics().Any(d => d.Severity == DiagnosticSeverity.Error);
+        Assert.True(reported, "a malformed model must produce at least one error: " + body);
+    }
+}
