@@ -21,12 +21,42 @@ public enum Activation
 public static partial class Gemm
 {
     /// <summary>C = op(A)·op(B) (+ C when accumulate) (+ bias[j] to column j) then activation.</summary>
-    public static void Multiply(int m, int n, int k,
+    /// <remarks>
+    /// A packed, cache-blocked multiply (see Gemm.Blocking.cs). It allocates nothing once the calling thread's
+    /// packing buffers have grown to the problem's size.
+    /// </remarks>
+    /// <exception cref="ArgumentOutOfRangeException">
+    /// A size is negative, or a leading dimension is less than its row length.
+    /// </exception>
+    /// <exception cref="ArgumentException">A span is too short for the sizes and leading dimension given.</exception>
+    public static unsafe void Multiply(int m, int n, int k,
         ReadOnlySpan<float> a, int lda, bool transA,
         ReadOnlySpan<float> b, int ldb, bool transB,
         Span<float> c, int ldc,
         bool accumulate = false, ReadOnlySpan<float> bias = default, Activation activation = Activation.None)
-        => Reference(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, accumulate, bias, activation);
+    {
+        Validate(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, bias);
+        if (m == 0 || n == 0) return;
+        bool relu = activation == Activation.Relu;
+        if (k == 0)
+        {
+            // No products: only the epilogue remains.
+            EpilogueOnly(m, n, c, ldc, accumulate, bias, relu);
+            return;
+        }
+
+        // The kernels take raw pointers so the inner loops carry no bounds checks; Validate has proved the extents.
+        fixed (float* pa = a, pb = b, pc = c, pbias = bias)
+        {
+            var problem = new Problem(m, n, k, pa, lda, transA, pb, ldb, transB, pc, ldc, accumulate, pbias, relu);
+            switch (SelectPath())
+            {
+                case GemmPath.Vector512: Run<Kernel512>(in problem); break;
+                case GemmPath.Vector256: Run<Kernel256>(in problem); break;
+                default: Run<KernelScalar>(in problem); break;
+            }
+        }
+    }
 
     /// <summary>The same contract as <see cref="Multiply"/> with plain loops and float64 accumulators: the test oracle.</summary>
     public static void Reference(int m, int n, int k,
