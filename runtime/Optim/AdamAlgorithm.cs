@@ -96,7 +96,28 @@ internal sealed class AdamAlgorithm
         bool hasL2 = !_decoupledDecay && WeightDecay != 0;
         bool hasShrink = _decoupledDecay && WeightDecay != 0;
 
-        for (int j = 0; j < theta.Length; j++)
+        // Vector<T> lanes run the same IEEE operations in the same order as the scalar tail, so results are
+        // identical whichever path an element takes.
+        int j = 0;
+        if (Vector.IsHardwareAccelerated && theta.Length >= Vector<T>.Count)
+        {
+            Vector<T> vBeta1 = new(beta1), vOneMinusBeta1 = new(oneMinusBeta1), vBeta2 = new(beta2), vOneMinusBeta2 = new(oneMinusBeta2);
+            Vector<T> vStep = new(stepSize), vCorrection = new(biasCorrection2Sqrt), vEps = new(eps), vL2 = new(l2), vShrink = new(shrink);
+            for (; j <= theta.Length - Vector<T>.Count; j += Vector<T>.Count)
+            {
+                var p = new Vector<T>(theta.Slice(j));
+                var g = new Vector<T>(grad.Slice(j));
+                if (hasShrink) p *= vShrink;
+                if (hasL2) g += vL2 * p;
+                Vector<T> mj = vBeta1 * new Vector<T>(m.Slice(j)) + vOneMinusBeta1 * g;
+                Vector<T> vj = vBeta2 * new Vector<T>(v.Slice(j)) + vOneMinusBeta2 * g * g;
+                mj.CopyTo(m.Slice(j));
+                vj.CopyTo(v.Slice(j));
+                Vector<T> denominator = Vector.SquareRoot(vj) / vCorrection + vEps;
+                (p - vStep * (mj / denominator)).CopyTo(theta.Slice(j));
+            }
+        }
+        for (; j < theta.Length; j++)
         {
             T p = theta[j];
             T g = grad[j];
