@@ -1,6 +1,7 @@
 // Trains the MNIST MLP with the compiled model and reports accuracy on held-out images.
 // Data: the MNIST test set (first 8,000 images to train, last 2,000 to evaluate), or synthetic digits when the
-// files are not found. Options: --epochs N (default 5), --batch N (default 64), --seed N (default 0).
+// files are not found. Training: Adam, learning rate 4e-3 annealed to 0 by a cosine schedule over all steps.
+// Options: --epochs N (default 5), --batch N (default 64), --seed N (default 0), --lr X (default 0.004).
 using System.Diagnostics;
 using ModelGen;
 using ModelGen.Data;
@@ -8,6 +9,7 @@ using ModelGen.Optim;
 using Samples.Mnist;
 
 int epochs = Option(args, "--epochs", 5), batchSize = Option(args, "--batch", 64), seed = Option(args, "--seed", 0);
+double lr = OptionDouble(args, "--lr", 4e-3);
 
 TrainEvalData data = Mnist.LoadTrainEvalSplit();
 Console.WriteLine(data.Report);
@@ -16,8 +18,9 @@ Console.WriteLine($"train {data.Train.Count} images, evaluate {data.Eval.Count}"
 var model = new MnistMlp();
 model.Initialize(seed);
 using var compiled = model.Compile(new CompileOptions { MaxBatch = Math.Max(batchSize, 256) });
-var optimizer = new Adam(model.Parameters(), lr: 1e-3f);
+var optimizer = new Adam(model.Parameters(), lr: lr);
 var loader = new DataLoader(data.Train, batchSize, shuffle: true, seed: seed);
+var schedule = new CosineAnnealingLR(optimizer, totalSteps: epochs * loader.BatchesPerEpoch);
 Console.WriteLine($"MnistMlp: {model.ParameterCount():N0} parameters, graph of {MnistMlp.Graph.NodeCount} nodes traced at build time");
 
 double accuracy = 0;
@@ -29,6 +32,7 @@ for (int epoch = 1; epoch <= epochs; epoch++)
     foreach (var (x, y) in loader.Epoch(epoch))
     {
         lossSum += compiled.TrainStep(x, y, optimizer);
+        schedule.Step();
         steps++;
     }
     double seconds = watch.Elapsed.TotalSeconds;
@@ -43,6 +47,12 @@ static double Evaluate(MnistMlp.Compiled compiled, Dataset eval)
     int correct = 0;
     foreach (var (x, y) in loader.Epoch(0)) correct += Metrics.CountCorrect(compiled.Forward(x), y.AsSpanInt32());
     return (double)correct / eval.Count;
+}
+
+static double OptionDouble(string[] args, string name, double fallback)
+{
+    int at = Array.IndexOf(args, name);
+    return at >= 0 && at + 1 < args.Length && double.TryParse(args[at + 1], System.Globalization.CultureInfo.InvariantCulture, out double value) ? value : fallback;
 }
 
 static int Option(string[] args, string name, int fallback)
