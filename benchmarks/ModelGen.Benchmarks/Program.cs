@@ -6,6 +6,7 @@ using System.Runtime.Intrinsics;
 using ModelGen;
 using ModelGen.Benchmarks;
 using ModelGen.Optim;
+using Samples.Mnist;
 
 double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 2.0;
 Console.WriteLine($"ModelGen CPU benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, " +

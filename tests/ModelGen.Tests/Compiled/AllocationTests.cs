@@ -1,5 +1,6 @@
 using ModelGen.Optim;
 using ModelGen.Tests.Models;
+using Samples.Mnist;
 using Xunit;
 
 namespace ModelGen.Tests.Compiled;

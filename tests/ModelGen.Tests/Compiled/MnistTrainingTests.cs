@@ -2,6 +2,7 @@ using ModelGen.Data;
 using ModelGen.Optim;
 using ModelGen.Tests.Data;
 using ModelGen.Tests.Models;
+using Samples.Mnist;
 using Xunit;
 using Xunit.Abstractions;
 

@@ -1,4 +1,5 @@
 using ModelGen.Tests.Models;
+using Samples.Mnist;
 
 namespace ModelGen.Tests.Compiled;
 

@@ -3,28 +3,8 @@ namespace ModelGen.Tests.Generator;
 /// <summary>Model sources fed to the generator in snapshot, diagnostics and caching tests.</summary>
 public static class TestModels
 {
-    /// <summary>The MLP of the README and the MNIST sample.</summary>
-    public const string MnistMlp = GeneratorHarness.Usings + """
-        namespace Samples;
-
-        [Model]
-        public sealed partial class MnistMlp
-        {
-            readonly Linear fc1 = new(784, 256);
-            readonly Linear fc2 = new(256, 128);
-            readonly Linear head = new(128, 10);
-
-            public Tensor Forward([Shape("B", 784)] Tensor x)
-            {
-                var h = Relu(fc1.Forward(x));
-                h = Relu(fc2.Forward(h));
-                return head.Forward(h);
-            }
-
-            [Loss]
-            public Tensor Loss(Tensor logits, [Shape("B")] Tensor labels) => CrossEntropy(logits, labels);
-        }
-        """;
+    /// <summary>The MNIST sample's model, read from samples/Mnist/MnistMlp.cs (copied beside the tests).</summary>
+    public static readonly string MnistMlp = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Samples", "MnistMlp.cs.txt"));
 
     /// <summary>A regression model: tanh and sigmoid, a residual sum, scalar arithmetic, a layer without bias, MSE.</summary>
     public const string Regressor = GeneratorHarness.Usings + """

@@ -5,25 +5,6 @@ namespace ModelGen.Tests.Models;
 
 // Models compiled by the real generator (the test project references it as an analyzer, like a user project).
 
-/// <summary>The README's MNIST MLP.</summary>
-[Model]
-public sealed partial class MnistMlp
-{
-    readonly Linear fc1 = new(784, 256);
-    readonly Linear fc2 = new(256, 128);
-    readonly Linear head = new(128, 10);
-
-    public Tensor Forward([Shape("B", 784)] Tensor x)
-    {
-        var h = Relu(fc1.Forward(x));
-        h = Relu(fc2.Forward(h));
-        return head.Forward(h);
-    }
-
-    [Loss]
-    public Tensor Loss(Tensor logits, [Shape("B")] Tensor labels) => CrossEntropy(logits, labels);
-}
-
 /// <summary>A small classifier with odd sizes, for finite-difference checks of every parameter element.</summary>
 [Model]
 public sealed partial class TinyMlp
