@@ -78,3 +78,24 @@ public class RobustnessTests
         Assert.True(reported, "a malformed model must produce at least one error: " + body);
     }
 }
+
+/// <summary>The safety net: a failure inside the compiler becomes MG9999 at the model, never an exception.</summary>
+public class InternalErrorTests
+{
+    [Fact]
+    public void Compile_SpecNoParserWouldMake_ReportsMG9999AtTheModel()
+    {
+        ModelGen.Generator.Parsing.ModelSpec spec = SnapshotTests.SpecOf(TestModels.MnistMlp);
+        // A call of a layer the spec does not declare: the parser never produces this, so tracing fails internally.
+        var body = spec.Forward.Body;
+        var broken = body[0] with { Value = body[0].Value with { Kind = ModelGen.Generator.Parsing.ExprKind.LayerCall, Name = "missing" } };
+        spec = spec with { Forward = spec.Forward with { Body = ModelGen.Generator.Common.EquatableArray.Create(broken) } };
+
+        ModelGen.Generator.ModelOutput output = ModelGen.Generator.ModelGenerator.Compile(spec, default);
+        Assert.Equal("", output.Source);
+        var diagnostic = Assert.Single(output.Diagnostics);
+        Assert.Equal("MG9999", diagnostic.Id);
+        Assert.Equal(spec.Origin, diagnostic.Origin);
+        Assert.Contains("KeyNotFoundException", diagnostic.Args[2]);
+    }
+}
