@@ -16,18 +16,25 @@ namespace ModelGen.Generator.Emit
         private readonly MemoryPlan _plan;
         private readonly string _slotPrefix;
 
-        public CpuEmitContext(SourceWriter writer, Graph graph, MemoryPlan plan, string slotPrefix, ElementwiseKernels kernels)
+        public CpuEmitContext(SourceWriter writer, Graph graph, MemoryPlan plan, string slotPrefix, ElementwiseKernels kernels, StaticFields fields)
         {
             _writer = writer;
             Graph = graph;
             _plan = plan;
             _slotPrefix = slotPrefix;
             Kernels = kernels;
+            Fields = fields;
         }
 
         public Graph Graph { get; }
 
         public ElementwiseKernels Kernels { get; }
+
+        /// <summary>Static fields of the Compiled class, such as kernel geometries.</summary>
+        public StaticFields Fields { get; }
+
+        /// <summary>The plan's shared scratch buffer, <paramref name="size"/> elements long.</summary>
+        public string Workspace(SizeExpr size) => $"{_slotPrefix}w.AsSpan(0, {size.ToCode(Batch)})";
 
         /// <summary>The name of the batch variable in emitted code.</summary>
         public string Batch => "B";

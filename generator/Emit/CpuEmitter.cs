@@ -17,6 +17,7 @@ namespace ModelGen.Generator.Emit
         public static void WriteCompiledClass(SourceWriter w, ModelSpec spec, Graph traced, CompiledGraphs compiled)
         {
             var kernels = new ElementwiseKernels();
+            var fields = new StaticFields();
             string input = spec.Forward.Parameters[0].Name;
             Graph inference = compiled.Inference;
             Node output = inference[inference.Output];
@@ -47,30 +48,33 @@ namespace ModelGen.Generator.Emit
             w.Line("/// <summary>The largest batch this compiled model accepts.</summary>");
             w.Line("public int MaxBatch { get; }");
 
-            WriteForward(w, input, traced, inference, compiled.InferencePlan, kernels);
+            WriteForward(w, input, traced, inference, compiled.InferencePlan, kernels, fields);
             if (compiled.Training != null && compiled.TrainingPlan != null)
-                WriteTraining(w, spec, input, traced, compiled.Training, compiled.TrainingPlan, kernels);
+                WriteTraining(w, spec, input, traced, compiled.Training, compiled.TrainingPlan, kernels, fields);
 
             w.Line();
             w.Line("/// <summary>Ends the compiled model's use; later calls throw.</summary>");
             w.Line("public void Dispose() => _disposed = true;");
+            fields.WriteTo(w);
             kernels.WriteTo(w);
             w.Close();
         }
 
         private static void WriteSlotFields(SourceWriter w, MemoryPlan plan, string prefix)
         {
-            if (plan.Slots.Count == 0) return;
-            w.Line($"private readonly float[] {string.Join(", ", Enumerable.Range(0, plan.Slots.Count).Select(i => prefix + i))};");
+            var names = Enumerable.Range(0, plan.Slots.Count).Select(i => prefix + i).ToList();
+            if (plan.Workspace != default) names.Add(prefix + "w");
+            if (names.Count > 0) w.Line($"private readonly float[] {string.Join(", ", names)};");
         }
 
         private static void WriteSlotAllocations(SourceWriter w, MemoryPlan plan, string prefix)
         {
             for (int i = 0; i < plan.Slots.Count; i++)
                 w.Line($"{prefix}{i} = new float[{plan.Slots[i].ToCode("B")}];");
+            if (plan.Workspace != default) w.Line($"{prefix}w = new float[{plan.Workspace.ToCode("B")}]; // scratch shared by kernels, one at a time");
         }
 
-        private static void WriteForward(SourceWriter w, string input, Graph traced, Graph graph, MemoryPlan plan, ElementwiseKernels kernels)
+        private static void WriteForward(SourceWriter w, string input, Graph traced, Graph graph, MemoryPlan plan, ElementwiseKernels kernels, StaticFields fields)
         {
             w.Line();
             w.Line("/// <summary>Inference: runs the compiled forward pass on a batch of up to MaxBatch rows.</summary>");
@@ -80,12 +84,12 @@ namespace ModelGen.Generator.Emit
             WriteBatchCheck(w, traced, input);
             Node output = graph[graph.Output];
             if (output.Shape.IsSymbolic) w.Line("_output.SetLeadingDim(B);");
-            WriteBody(w, graph, plan, "_f", kernels);
+            WriteBody(w, graph, plan, "_f", kernels, fields);
             w.Line("return _output;");
             w.Close();
         }
 
-        private static void WriteTraining(SourceWriter w, ModelSpec spec, string input, Graph traced, Graph graph, MemoryPlan plan, ElementwiseKernels kernels)
+        private static void WriteTraining(SourceWriter w, ModelSpec spec, string input, Graph traced, Graph graph, MemoryPlan plan, ElementwiseKernels kernels, StaticFields fields)
         {
             string[] labels = spec.Loss!.Parameters.Skip(1).Select(p => p.Name).ToArray();
             string labelParameters = string.Concat(labels.Select(l => ", Tensor " + l));
@@ -108,8 +112,8 @@ namespace ModelGen.Generator.Emit
             {
                 if (!withGradient.Contains(i)) w.Line($"_p{i}.Grad.AsSpan().Clear(); // {traced.Parameters[i].Name} does not reach the loss");
             }
-            WriteBody(w, graph, plan, "_t", kernels);
-            w.Line($"return {new CpuEmitContext(new SourceWriter(), graph, plan, "_t", kernels).Scalar(graph.Loss)};");
+            WriteBody(w, graph, plan, "_t", kernels, fields);
+            w.Line($"return {new CpuEmitContext(new SourceWriter(), graph, plan, "_t", kernels, fields).Scalar(graph.Loss)};");
             w.Close();
 
             w.Line();
@@ -132,9 +136,9 @@ namespace ModelGen.Generator.Emit
         private static string ExpectedDims(Shape shape)
             => "stackalloc int[] { " + string.Join(", ", shape.Dims.Select(d => d.IsSymbolic ? "-1" : Format.Int(d.Size))) + " }";
 
-        private static void WriteBody(SourceWriter w, Graph graph, MemoryPlan plan, string slotPrefix, ElementwiseKernels kernels)
+        private static void WriteBody(SourceWriter w, Graph graph, MemoryPlan plan, string slotPrefix, ElementwiseKernels kernels, StaticFields fields)
         {
-            var context = new CpuEmitContext(w, graph, plan, slotPrefix, kernels);
+            var context = new CpuEmitContext(w, graph, plan, slotPrefix, kernels, fields);
             foreach (Node node in graph.Nodes)
             {
                 if (node.Op == OpKind.Input || node.Op == OpKind.Label || node.Op == OpKind.Param || node.Op == OpKind.Const) continue;

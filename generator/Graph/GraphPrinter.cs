@@ -27,7 +27,10 @@ namespace ModelGen.Generator.IR
             foreach (GradientBinding g in graph.Gradients)
                 text.Append("  grad ").Append(graph.Parameters[g.Parameter].Name).Append(" = %").Append(g.Node).Append('\n');
             if (plan != null)
+            {
                 text.Append("  slots ").Append(string.Join(", ", plan.Slots.Select((s, i) => $"s{i}={s}"))).Append('\n');
+                if (plan.Workspace != default) text.Append("  workspace ").Append(plan.Workspace).Append('\n');
+            }
             return text.ToString();
         }
 
@@ -44,6 +47,7 @@ namespace ModelGen.Generator.IR
             if (node.Op == OpKind.MatMul && node.Inputs.Count > 2) text.Append(" +bias");
             if (node.Activation == Epilogue.Relu) text.Append(" +relu");
             if (node.Op == OpKind.Expand && node.Value != 0) text.Append(" mean");
+            if (node.Geometry.Count > 0) text.Append(" (").Append(string.Join(",", node.Geometry.Select(Format.Int))).Append(')');
             return text.ToString();
         }
 

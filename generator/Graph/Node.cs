@@ -35,6 +35,9 @@ namespace ModelGen.Generator.IR
         /// <summary>MatMul: the activation fused into the epilogue; a third input is the fused bias.</summary>
         public Epilogue Activation { get; init; }
 
+        /// <summary>Window geometry of convolution and pooling nodes, as each operator documents it.</summary>
+        public EquatableArray<int> Geometry { get; init; } = EquatableArray<int>.Empty;
+
         public int Input(int i) => Inputs[i];
     }
 

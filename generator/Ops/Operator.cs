@@ -20,6 +20,12 @@ namespace ModelGen.Generator
         Sum, Mean, SumTo, Expand,
         // Losses and their gradients (Ops/Losses.cs)
         CrossEntropy, CrossEntropyGrad, MseLoss, MseGrad,
+        // Convolution (Ops/Convolution.cs)
+        Conv2d, Conv2dGradInput, Conv2dGradWeight, Conv2dGradBias,
+        // Pooling (Ops/Pooling.cs)
+        MaxPool2d, MaxPool2dGrad, AvgPool2d, AvgPool2dGrad,
+        // Layout (Ops/Layout.cs)
+        Reshape,
     }
 }
 
@@ -50,6 +56,9 @@ namespace ModelGen.Generator.Ops
         public virtual void Differentiate(GradientBuilder gradients, Node node, int outputGradient)
         {
         }
+
+        /// <summary>Scratch elements the kernel needs while it runs (one shared workspace per plan holds the largest).</summary>
+        public virtual SizeExpr Workspace(IR.Graph graph, Node node) => default;
 
         /// <summary>Writes the C# that computes the node into its planned buffer.</summary>
         public abstract void Emit(CpuEmitContext context, Node node);

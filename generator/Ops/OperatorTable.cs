@@ -15,6 +15,9 @@ namespace ModelGen.Generator.Ops
             new ActivationGradOp(OpKind.ReluGrad), new ActivationGradOp(OpKind.SigmoidGrad), new ActivationGradOp(OpKind.TanhGrad),
             new ReduceOp(OpKind.Sum), new ReduceOp(OpKind.Mean), new SumToOp(), new ExpandOp(),
             new CrossEntropyOp(), new CrossEntropyGradOp(), new MseLossOp(), new MseGradOp(),
+            new Conv2dOp(), new Conv2dGradInputOp(), new Conv2dGradWeightOp(), new Conv2dGradBiasOp(),
+            new PoolOp(OpKind.MaxPool2d), new PoolGradOp(OpKind.MaxPool2dGrad), new PoolOp(OpKind.AvgPool2d), new PoolGradOp(OpKind.AvgPool2dGrad),
+            new ReshapeOp(),
         };
 
         private static readonly Dictionary<OpKind, Operator> ByKind = All.ToDictionary(o => o.Kind);
@@ -23,7 +26,7 @@ namespace ModelGen.Generator.Ops
             All.Where(o => o.OpsMethod != null).ToDictionary(o => o.OpsMethod!, System.StringComparer.Ordinal);
 
         private static readonly Dictionary<string, LayerDefinition> Layers =
-            new LayerDefinition[] { new LinearLayer() }.ToDictionary(l => l.TypeName, System.StringComparer.Ordinal);
+            new LayerDefinition[] { new LinearLayer(), new Conv2dLayer(), new PoolLayer(OpKind.MaxPool2d), new PoolLayer(OpKind.AvgPool2d) }.ToDictionary(l => l.TypeName, System.StringComparer.Ordinal);
 
         public static Operator Of(OpKind kind) => ByKind[kind];
 

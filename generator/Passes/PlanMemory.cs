@@ -26,8 +26,11 @@ namespace ModelGen.Generator.Passes
 
     internal readonly record struct PlannedBuffer(BufferKind Kind, int Index);
 
-    /// <summary>The static memory plan of one graph: a buffer for every node and the size of every slot.</summary>
-    internal sealed record MemoryPlan(EquatableArray<PlannedBuffer> Buffers, EquatableArray<SizeExpr> Slots);
+    /// <summary>
+    /// The static memory plan of one graph: a buffer for every node, the size of every slot, and the size of the one
+    /// workspace that kernels needing scratch memory (im2col of a convolution) share, since one runs at a time.
+    /// </summary>
+    internal sealed record MemoryPlan(EquatableArray<PlannedBuffer> Buffers, EquatableArray<SizeExpr> Slots, SizeExpr Workspace);
 
     /// <summary>
     /// Plans memory statically: values live from their definition to their last reader (a backward reader keeps a
@@ -56,7 +59,9 @@ namespace ModelGen.Generator.Passes
                     if (lastUse[input] == node.Id && buffers[input].Kind == BufferKind.Slot) free.Add(buffers[input].Index);
                 }
             }
-            return new MemoryPlan(buffers.ToEquatableArray(), slots.ToEquatableArray());
+            SizeExpr workspace = default;
+            foreach (Node node in graph.Nodes) workspace = SizeExpr.Max(workspace, Ops.OperatorTable.Of(node.Op).Workspace(graph, node));
+            return new MemoryPlan(buffers.ToEquatableArray(), slots.ToEquatableArray(), workspace);
         }
 
         private static PlannedBuffer Bind(Node node)

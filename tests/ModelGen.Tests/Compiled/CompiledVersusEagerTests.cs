@@ -18,7 +18,7 @@ public class CompiledVersusEagerTests
         ModelInstance m = test.Create(7);
         foreach (int batch in new[] { 1, 5, 32 })
         {
-            Tensor x = ModelHarness.RandomInput(batch, test.Features, batch);
+            Tensor x = test.Input(batch, batch);
             float[] eager = m.EagerForward(x).ToArray();
             Tensor compiled = m.CompiledForward(x);
             Assert.Equal(batch, compiled.Size(0));
@@ -33,7 +33,7 @@ public class CompiledVersusEagerTests
     {
         ModelCase test = ModelCase.Named(name);
         ModelInstance m = test.Create(11);
-        Tensor x = ModelHarness.RandomInput(17, test.Features, 3);
+        Tensor x = test.Input(17, 3);
         Tensor y = test.Targets(17, 4);
 
         m.Model.ZeroGrad();
@@ -57,7 +57,7 @@ public class CompiledVersusEagerTests
     {
         ModelCase test = ModelCase.Named("TinyMlp");
         ModelInstance m = test.Create(1);
-        Tensor x = ModelHarness.RandomInput(8, test.Features, 1);
+        Tensor x = test.Input(8, 1);
         Tensor y = test.Targets(8, 2);
         m.CompiledGradients(x, y);
         float[] once = m.Model.Parameters()[0].Grad.ToArray();
@@ -71,7 +71,7 @@ public class CompiledVersusEagerTests
         ModelCase test = ModelCase.Named("SharedLayer");
         ModelInstance m = test.Create(5);
         foreach (Parameter p in m.Model.Parameters()) p.Grad.AsSpan().Fill(3f);
-        m.CompiledGradients(ModelHarness.RandomInput(4, test.Features, 1), test.Targets(4, 1));
+        m.CompiledGradients(test.Input(4, 1), test.Targets(4, 1));
         Parameter unused = m.Model.Parameters().Single(p => p.Name == "unused.weight");
         Assert.All(unused.Grad.ToArray(), g => Assert.Equal(0f, g));
         Assert.Contains(m.Model.Parameters(), p => p.Name == "shared.weight" && ModelHarness.MaxAbs(p.Grad.AsSpan()) > 0);

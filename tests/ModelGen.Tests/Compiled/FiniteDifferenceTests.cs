@@ -29,7 +29,7 @@ public class FiniteDifferenceTests
         ModelInstance reference = test.Create(21);
         reference.Model.CastInPlace(DType.Float64);
 
-        Tensor x = ModelHarness.RandomInput(6, test.Features, 9);
+        Tensor x = test.Input(6, 9);
         Tensor y = test.Targets(6, 10);
         Tensor x64 = Tensor.FromArray(x.ToArray().Select(v => (double)v).ToArray(), x.Shape);
         Tensor y64 = y.DType == DType.Int32 ? y : Tensor.FromArray(y.ToArray().Select(v => (double)v).ToArray(), y.Shape);

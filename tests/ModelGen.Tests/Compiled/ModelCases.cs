@@ -11,10 +11,13 @@ public sealed record ModelInstance(
     Func<Tensor, Tensor> CompiledForward,
     Func<Tensor, Tensor, float> CompiledGradients);
 
-/// <summary>The test models, each with its input width and the kind of targets its loss takes.</summary>
-public sealed record ModelCase(string Name, int Features, int Classes, int Outputs, Func<int, ModelInstance> Create)
+/// <summary>The test models, each with the shape of one input sample and the kind of targets its loss takes.</summary>
+public sealed record ModelCase(string Name, int[] Sample, int Classes, int Outputs, Func<int, ModelInstance> Create)
 {
     public override string ToString() => Name;
+
+    /// <summary>A random batch of inputs, [batch, ...Sample].</summary>
+    public Tensor Input(int batch, int seed) => ModelHarness.RandomInput(batch, Sample, seed);
 
     public Tensor Targets(int batch, int seed)
     {
@@ -24,10 +27,10 @@ public sealed record ModelCase(string Name, int Features, int Classes, int Outpu
 
     public static readonly ModelCase[] All =
     {
-        new("MnistMlp", 784, 10, 10, seed => Of(Seeded(new MnistMlp(), seed))),
-        new("TinyMlp", 13, 5, 5, seed => Of(Seeded(new TinyMlp(), seed))),
-        new("Regressor", 8, 0, 4, seed => Of(Seeded(new Regressor(), seed))),
-        new("SharedLayer", 6, 3, 3, seed => Of(Seeded(new SharedLayer(), seed))),
+        new("MnistMlp", [784], 10, 10, seed => Of(Seeded(new MnistMlp(), seed))),
+        new("TinyMlp", [13], 5, 5, seed => Of(Seeded(new TinyMlp(), seed))),
+        new("Regressor", [8], 0, 4, seed => Of(Seeded(new Regressor(), seed))),
+        new("SharedLayer", [6], 3, 3, seed => Of(Seeded(new SharedLayer(), seed))),
     };
 
     public static ModelCase Named(string name) => All.Single(c => c.Name == name);

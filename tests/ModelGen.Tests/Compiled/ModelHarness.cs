@@ -3,12 +3,15 @@ namespace ModelGen.Tests.Compiled;
 /// <summary>Random data and comparisons shared by the compiled-model tests.</summary>
 internal static class ModelHarness
 {
-    public static Tensor RandomInput(int batch, int features, int seed)
+    public static Tensor RandomInput(int batch, int features, int seed) => RandomInput(batch, [features], seed);
+
+    /// <summary>Uniform values in [-1, 1) of shape [batch, ...sample].</summary>
+    public static Tensor RandomInput(int batch, int[] sample, int seed)
     {
         var rng = new System.Random(seed);
-        var values = new float[batch * features];
+        var values = new float[batch * sample.Aggregate(1, (product, d) => product * d)];
         for (int i = 0; i < values.Length; i++) values[i] = (float)(rng.NextDouble() * 2 - 1);
-        return Tensor.FromArray(values, batch, features);
+        return Tensor.FromArray(values, [batch, .. sample]);
     }
 
     public static Tensor RandomLabels(int batch, int classes, int seed)
