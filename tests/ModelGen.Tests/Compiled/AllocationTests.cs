@@ -1,5 +1,6 @@
 using ModelGen.Optim;
 using ModelGen.Tests.Models;
+using Samples.LeNet;
 using Samples.Mnist;
 using Xunit;
 
@@ -30,5 +31,26 @@ public class AllocationTests
         }
         long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
         Assert.Equal(0, allocated);
+    }
+
+    [Fact]
+    public void LeNet_TrainStepAndForward_AfterWarmUp_AllocateNothing()
+    {
+        var model = new LeNet5();
+        model.Initialize(3);
+        using var compiled = model.Compile(new CompileOptions { MaxBatch = 16 });
+        var optimizer = new Adam(model.Parameters(), lr: 1e-3f);
+        Tensor x = ModelHarness.RandomInput(16, [1, 28, 28], 1), small = ModelHarness.RandomInput(3, [1, 28, 28], 2);
+        Tensor y = ModelHarness.RandomLabels(16, 10, 3);
+        compiled.TrainStep(x, y, optimizer);
+        compiled.Forward(small);
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 3; i++)
+        {
+            compiled.TrainStep(x, y, optimizer);
+            compiled.Forward(small);
+        }
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
     }
 }

@@ -18,6 +18,8 @@ public class FiniteDifferenceTests
         { "Regressor", int.MaxValue },
         { "SharedLayer", int.MaxValue },
         { "MnistMlp", 24 },   // 235k parameters: a seeded sample of elements from each parameter
+        { "SmallConvNet", int.MaxValue },
+        { "LeNet5", 24 },
     };
 
     [Theory]

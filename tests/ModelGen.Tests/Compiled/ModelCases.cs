@@ -1,4 +1,5 @@
 using ModelGen.Tests.Models;
+using Samples.LeNet;
 using Samples.Mnist;
 
 namespace ModelGen.Tests.Compiled;
@@ -31,6 +32,8 @@ public sealed record ModelCase(string Name, int[] Sample, int Classes, int Outpu
         new("TinyMlp", [13], 5, 5, seed => Of(Seeded(new TinyMlp(), seed))),
         new("Regressor", [8], 0, 4, seed => Of(Seeded(new Regressor(), seed))),
         new("SharedLayer", [6], 3, 3, seed => Of(Seeded(new SharedLayer(), seed))),
+        new("SmallConvNet", [2, 9, 7], 3, 3, seed => Of(Seeded(new SmallConvNet(), seed))),
+        new("LeNet5", [1, 28, 28], 10, 10, seed => Of(Seeded(new LeNet5(), seed))),
     };
 
     public static ModelCase Named(string name) => All.Single(c => c.Name == name);
@@ -56,6 +59,18 @@ public sealed record ModelCase(string Name, int[] Sample, int Classes, int Outpu
     }
 
     private static ModelInstance Of(Regressor m)
+    {
+        var c = m.Compile(Options);
+        return new(m, m.Forward, (x, y) => m.Loss(m.Forward(x), y), c.Forward, c.ComputeGradients);
+    }
+
+    private static ModelInstance Of(SmallConvNet m)
+    {
+        var c = m.Compile(Options);
+        return new(m, m.Forward, (x, y) => m.Loss(m.Forward(x), y), c.Forward, c.ComputeGradients);
+    }
+
+    private static ModelInstance Of(LeNet5 m)
     {
         var c = m.Compile(Options);
         return new(m, m.Forward, (x, y) => m.Loss(m.Forward(x), y), c.Forward, c.ComputeGradients);

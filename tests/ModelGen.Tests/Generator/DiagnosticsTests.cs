@@ -181,3 +181,65 @@ public class DiagnosticsTests
         Assert.Equal("fc2.Forward(x)", shiftedText.Substring(diagnostic.Location.SourceSpan.Start, diagnostic.Location.SourceSpan.Length));
     }
 }
+
+/// <summary>Shape diagnostics of convolution and pooling layers, with exact spans.</summary>
+public class ConvolutionDiagnosticsTests
+{
+    private static void AssertSingle(string markedSource, string id, string message)
+    {
+        int start = markedSource.IndexOf("[|", StringComparison.Ordinal);
+        int end = markedSource.IndexOf("|]", StringComparison.Ordinal) - 2;
+        string source = GeneratorHarness.Usings + markedSource.Replace("[|", "").Replace("|]", "");
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.Run(source).ModelDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(start + GeneratorHarness.Usings.Length, diagnostic.Location.SourceSpan.Start);
+        Assert.Equal(end - start, diagnostic.Location.SourceSpan.Length);
+        Assert.Equal(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void Conv2d_ChannelsDiffer_MG0009NamesBothAndTheSource()
+        => AssertSingle("""
+            [Model]
+            public partial class M
+            {
+                readonly Conv2d conv1 = new(1, 6, 5);
+                readonly Conv2d conv2 = new(16, 32, 3);
+                public Tensor Forward([Shape("B", 1, 28, 28)] Tensor x) => [|conv2.Forward(conv1.Forward(x))|];
+            }
+            """, "MG0009", "conv2 expects [N, 16, H, W] (16 input channels) but receives [B, 6, 24, 24] from conv1");
+
+    [Fact]
+    public void Conv2d_ImageSmallerThanKernel_MG0009()
+        => AssertSingle("""
+            [Model]
+            public partial class M
+            {
+                readonly Conv2d conv = new(3, 8, 7);
+                public Tensor Forward([Shape("B", 3, 5, 5)] Tensor x) => [|conv.Forward(x)|];
+            }
+            """, "MG0009", "conv expects an image of at least 7x7 pixels but receives [B, 3, 5, 5] from input 'x'");
+
+    [Fact]
+    public void Conv2d_ChannelsNotDivisibleByGroups_MG0007AtTheField()
+        => AssertSingle("""
+            [Model]
+            public partial class M
+            {
+                readonly Conv2d [|conv = new(6, 8, 3, groups: 4)|];
+                public Tensor Forward([Shape("B", 6, 8, 8)] Tensor x) => conv.Forward(x);
+            }
+            """, "MG0007", "Layer 'conv': inChannels (6) and outChannels (8) must both be divisible by groups (4)");
+
+    [Fact]
+    public void Linear_AfterConvWithoutFlatten_MG0001()
+        => AssertSingle("""
+            [Model]
+            public partial class M
+            {
+                readonly Conv2d conv = new(1, 4, 3);
+                readonly Linear fc = new(100, 10);
+                public Tensor Forward([Shape("B", 1, 12, 12)] Tensor x) => [|fc.Forward(conv.Forward(x))|];
+            }
+            """, "MG0001", "fc expects 100 input features but receives [B, 4, 10, 10] from conv");
+}

@@ -13,9 +13,14 @@ namespace ModelGen.Tests.Generator;
 /// </summary>
 public class SnapshotTests
 {
-    public static TheoryData<string> Models => new() { nameof(TestModels.MnistMlp), nameof(TestModels.Regressor) };
+    public static TheoryData<string> Models => new() { nameof(TestModels.MnistMlp), nameof(TestModels.Regressor), nameof(TestModels.LeNet5) };
 
-    private static string Source(string model) => model == nameof(TestModels.MnistMlp) ? TestModels.MnistMlp : TestModels.Regressor;
+    private static string Source(string model) => model switch
+    {
+        nameof(TestModels.MnistMlp) => TestModels.MnistMlp,
+        nameof(TestModels.LeNet5) => TestModels.LeNet5,
+        _ => TestModels.Regressor,
+    };
 
     internal static ModelSpec SpecOf(string source)
     {

@@ -6,6 +6,9 @@ public static class TestModels
     /// <summary>The MNIST sample's model, read from samples/Mnist/MnistMlp.cs (copied beside the tests).</summary>
     public static readonly string MnistMlp = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Samples", "MnistMlp.cs.txt"));
 
+    /// <summary>The LeNet sample's model, read from samples/LeNet/LeNet5.cs (copied beside the tests).</summary>
+    public static readonly string LeNet5 = File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "Samples", "LeNet5.cs.txt"));
+
     /// <summary>A regression model: tanh and sigmoid, a residual sum, scalar arithmetic, a layer without bias, MSE.</summary>
     public const string Regressor = GeneratorHarness.Usings + """
         namespace Samples;
