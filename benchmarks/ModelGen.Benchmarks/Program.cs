@@ -1,11 +1,12 @@
 // ModelGen's CPU benchmark: median milliseconds per compiled TrainStep (forward, cross-entropy, backward, Adam)
-// and per compiled Forward for the MLP 784-256-128-10, after warm-up, with the spread. Not a test.
+// and per compiled Forward for the MLP 784-256-128-10 and LeNet-5, after warm-up, with the spread. Not a test.
 // Usage: dotnet run -c Release --project benchmarks/ModelGen.Benchmarks [seconds-per-row]
 using System.Globalization;
 using System.Runtime.Intrinsics;
 using ModelGen;
 using ModelGen.Benchmarks;
 using ModelGen.Optim;
+using Samples.LeNet;
 using Samples.Mnist;
 
 double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 2.0;
@@ -29,6 +30,18 @@ foreach (int batch in new[] { 64, 256 })
     // The breakdown: the compiled forward+backward alone, and the optimizer's step alone.
     Report(Timing.Measure($"  of which ComputeGradients, batch {batch}", () => compiled.ComputeGradients(x, y), seconds), 3 * ForwardFlopsPerSample * batch);
     if (batch == 64) Report(Timing.Measure($"  of which Adam.Step ({model.ParameterCount():N0} parameters)", optimizer.Step, seconds), 0);
+}
+{
+    // LeNet-5: conv 1->6 5x5 pad 2 on 28x28, pool, conv 6->16 5x5, pool, 400-120-84-10.
+    const double LeNetForwardFlops = 2.0 * (28 * 28 * 6 * 25 + 10 * 10 * 16 * 150 + 400 * 120 + 120 * 84 + 84 * 10);
+    var model = new LeNet5();
+    model.Initialize(0);
+    using var compiled = model.Compile(new CompileOptions { MaxBatch = 64 });
+    var optimizer = new Adam(model.Parameters(), lr: 1e-3f);
+    Tensor x = Tensor.FromArray(RandomTensor(64, 784, 5).ToArray(), 64, 1, 28, 28);
+    Tensor y = RandomLabels(64, 10, 6);
+    Report(Timing.Measure("LeNet-5 TrainStep, batch 64", () => compiled.TrainStep(x, y, optimizer), seconds), 3 * LeNetForwardFlops * 64);
+    Report(Timing.Measure("LeNet-5 Forward, batch 64", () => compiled.Forward(x), seconds), LeNetForwardFlops * 64);
 }
 foreach (int batch in new[] { 1, 64 })
 {
