@@ -188,15 +188,25 @@ namespace ModelGen.Generator.Parsing
             if (!(_model.GetOperation(invocation, _cancellation) is IInvocationOperation operation))
                 return Unsupported(invocation, $"The call '{invocation.Expression}'", "it does not bind to a method; " + SupportedExpressions);
             IMethodSymbol method = operation.TargetMethod;
-            ExpressionSyntax[] arguments = operation.Arguments
-                .OrderBy(a => a.Parameter?.Ordinal ?? int.MaxValue)
-                .Select(a => a.Value.Syntax as ExpressionSyntax)
-                .Where(a => a != null).Select(a => a!).ToArray();
+            // By parameter position; a params array contributes its elements, one argument each (Permute(x, 0, 2, 1)).
+            var arguments = new List<ExpressionSyntax>();
+            foreach (IArgumentOperation argument in operation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? int.MaxValue))
+            {
+                if (argument.ArgumentKind == ArgumentKind.ParamArray && argument.Value is IArrayCreationOperation array)
+                {
+                    foreach (IOperation element in array.Initializer?.ElementValues ?? System.Collections.Immutable.ImmutableArray<IOperation>.Empty)
+                        if (element.Syntax is ExpressionSyntax elementSyntax) arguments.Add(elementSyntax);
+                }
+                else if (argument.Value.Syntax is ExpressionSyntax syntax)
+                {
+                    arguments.Add(syntax);
+                }
+            }
 
             if (method.ContainingType?.ToDisplayString() == "ModelGen.Ops")
-                return Node(ExprKind.OpsCall, method.Name, invocation, arguments);
+                return Node(ExprKind.OpsCall, method.Name, invocation, arguments.ToArray());
             if (method.Name == "Forward" && operation.Instance is IFieldReferenceOperation fieldRef && _layerKinds.ContainsKey(fieldRef.Field.Name))
-                return Node(ExprKind.LayerCall, fieldRef.Field.Name, invocation, arguments);
+                return Node(ExprKind.LayerCall, fieldRef.Field.Name, invocation, arguments.ToArray());
             if (method.Name == "Forward" && operation.Instance is IFieldReferenceOperation unknownLayer)
                 return Unsupported(invocation, $"The call '{invocation.Expression}'",
                     $"'{unknownLayer.Field.Name}' is not a layer field of the model (a field of a ModelGen layer type such as Linear)");

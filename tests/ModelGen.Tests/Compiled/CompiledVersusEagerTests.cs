@@ -2,55 +2,18 @@ using Xunit;
 
 namespace ModelGen.Tests.Compiled;
 
-/// <summary>
-/// The compiled model against the eager reference on the same parameters. Relative error per element is
-/// |compiled - eager| / max(|eager|, 0.1·max|eager|): elements far below the tensor's scale are judged at that scale.
-/// </summary>
+/// <summary>The compiled model against the eager reference on the same parameters (see <see cref="ModelAssertions"/>).</summary>
 public class CompiledVersusEagerTests
 {
     public static TheoryData<string> Cases => new(ModelCase.All.Select(c => c.Name));
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Forward_RandomBatches_MatchesEagerWithin1e5(string name)
-    {
-        ModelCase test = ModelCase.Named(name);
-        ModelInstance m = test.Create(7);
-        foreach (int batch in new[] { 1, 5, 32 })
-        {
-            Tensor x = test.Input(batch, batch);
-            float[] eager = m.EagerForward(x).ToArray();
-            Tensor compiled = m.CompiledForward(x);
-            Assert.Equal(batch, compiled.Size(0));
-            double error = ModelHarness.MaxRelativeError(compiled.AsSpan(), eager, 0.1 * ModelHarness.MaxAbs(eager));
-            Assert.True(error <= 1e-5, $"batch {batch}: max relative error {error:E2}");
-        }
-    }
+    public void Forward_RandomBatches_MatchesEagerWithin1e5(string name) => ModelAssertions.ForwardMatchesEager(ModelCase.Named(name));
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Gradients_RandomBatch_MatchEagerBackwardWithin1e4(string name)
-    {
-        ModelCase test = ModelCase.Named(name);
-        ModelInstance m = test.Create(11);
-        Tensor x = test.Input(17, 3);
-        Tensor y = test.Targets(17, 4);
-
-        m.Model.ZeroGrad();
-        Tensor eagerLoss = m.EagerLoss(x, y);
-        eagerLoss.Backward();
-        float[][] eager = m.Model.Parameters().Select(p => p.Grad.ToArray()).ToArray();
-
-        float compiledLoss = m.CompiledGradients(x, y);
-        Assert.Equal(eagerLoss.Item(), compiledLoss, 1e-5 * Math.Max(1, Math.Abs(compiledLoss)));
-        IReadOnlyList<Parameter> parameters = m.Model.Parameters();
-        for (int i = 0; i < parameters.Count; i++)
-        {
-            double scale = ModelHarness.MaxAbs(eager[i]);
-            double error = scale == 0 ? ModelHarness.MaxAbs(parameters[i].Grad.AsSpan()) : ModelHarness.MaxRelativeError(parameters[i].Grad.AsSpan(), eager[i], 0.1 * scale);
-            Assert.True(error <= 1e-4, $"{parameters[i].Name}: max relative error {error:E2}");
-        }
-    }
+    public void Gradients_RandomBatch_MatchEagerBackwardWithin1e4(string name) => ModelAssertions.GradientsMatchEager(ModelCase.Named(name));
 
     [Fact]
     public void ComputeGradients_Overwrites_DoesNotAccumulate()
