@@ -6,7 +6,7 @@ namespace ModelGen.Generator.Ops
     /// <summary>The operators and layers the generator knows, looked up by IR kind, Ops method or layer type.</summary>
     internal static class OperatorTable
     {
-        private static readonly Operator[] All =
+        private static readonly Operator[] All = new Operator[]
         {
             new InputOp(), new LabelOp(), new ParamOp(), new ConstOp(), new CopyOp(),
             new MatMulOp(),
@@ -18,7 +18,11 @@ namespace ModelGen.Generator.Ops
             new Conv2dOp(), new Conv2dGradInputOp(), new Conv2dGradWeightOp(), new Conv2dGradBiasOp(),
             new PoolOp(OpKind.MaxPool2d), new PoolGradOp(OpKind.MaxPool2dGrad), new PoolOp(OpKind.AvgPool2d), new PoolGradOp(OpKind.AvgPool2dGrad),
             new ReshapeOp(),
-        };
+        }
+        .Concat(PointwiseInfo.All.Select(i => (Operator)new PointwiseOp(i)))
+        .Concat(PointwiseInfo.All.Select(i => (Operator)new PointwiseGradOp(i)))
+        .Concat(new Operator[] { new PReluOp(), new PReluGradOp(OpKind.PReluGrad), new PReluGradOp(OpKind.PReluWeightGrad) })
+        .ToArray();
 
         private static readonly Dictionary<OpKind, Operator> ByKind = All.ToDictionary(o => o.Kind);
 
@@ -26,7 +30,7 @@ namespace ModelGen.Generator.Ops
             All.Where(o => o.OpsMethod != null).ToDictionary(o => o.OpsMethod!, System.StringComparer.Ordinal);
 
         private static readonly Dictionary<string, LayerDefinition> Layers =
-            new LayerDefinition[] { new LinearLayer(), new Conv2dLayer(), new PoolLayer(OpKind.MaxPool2d), new PoolLayer(OpKind.AvgPool2d) }.ToDictionary(l => l.TypeName, System.StringComparer.Ordinal);
+            new LayerDefinition[] { new LinearLayer(), new Conv2dLayer(), new PoolLayer(OpKind.MaxPool2d), new PoolLayer(OpKind.AvgPool2d), new PReluLayer() }.ToDictionary(l => l.TypeName, System.StringComparer.Ordinal);
 
         public static Operator Of(OpKind kind) => ByKind[kind];
 

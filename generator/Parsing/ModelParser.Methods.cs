@@ -157,7 +157,8 @@ namespace ModelGen.Generator.Parsing
         {
             _cancellation.ThrowIfCancellationRequested();
             Optional<object?> constant = _model.GetConstantValue(expression, _cancellation);
-            if (constant.HasValue && TryNumber(constant.Value, out double number) && !(constant.Value is bool))
+            // A bool constant can only be a call's argument (Gelu(x, true)); it traces as a constant 0 or 1.
+            if (constant.HasValue && TryNumber(constant.Value, out double number))
                 return Leaf(ExprKind.Constant, "", number, expression);
 
             switch (expression)
@@ -189,13 +190,23 @@ namespace ModelGen.Generator.Parsing
                 return Unsupported(invocation, $"The call '{invocation.Expression}'", "it does not bind to a method; " + SupportedExpressions);
             IMethodSymbol method = operation.TargetMethod;
             // By parameter position; a params array contributes its elements, one argument each (Permute(x, 0, 2, 1)).
-            var arguments = new List<ExpressionSyntax>();
+            // An omitted optional argument becomes a constant of its default value: its syntax is the call itself,
+            // so parsing that would recurse.
+            var arguments = new List<ExpressionSyntax?>();
+            var defaults = new List<double>();
             foreach (IArgumentOperation argument in operation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? int.MaxValue))
             {
                 if (argument.ArgumentKind == ArgumentKind.ParamArray && argument.Value is IArrayCreationOperation array)
                 {
                     foreach (IOperation element in array.Initializer?.ElementValues ?? System.Collections.Immutable.ImmutableArray<IOperation>.Empty)
                         if (element.Syntax is ExpressionSyntax elementSyntax) arguments.Add(elementSyntax);
+                }
+                else if (argument.ArgumentKind == ArgumentKind.DefaultValue)
+                {
+                    if (!argument.Value.ConstantValue.HasValue || !TryNumber(argument.Value.ConstantValue.Value, out double value))
+                        return Unsupported(invocation, $"The call '{invocation.Expression}'", $"the default of '{argument.Parameter?.Name}' is not a number; pass it explicitly");
+                    arguments.Add(null);
+                    defaults.Add(value);
                 }
                 else if (argument.Value.Syntax is ExpressionSyntax syntax)
                 {
@@ -204,9 +215,9 @@ namespace ModelGen.Generator.Parsing
             }
 
             if (method.ContainingType?.ToDisplayString() == "ModelGen.Ops")
-                return Node(ExprKind.OpsCall, method.Name, invocation, arguments.ToArray());
+                return Node(ExprKind.OpsCall, method.Name, invocation, arguments, defaults);
             if (method.Name == "Forward" && operation.Instance is IFieldReferenceOperation fieldRef && _layerKinds.ContainsKey(fieldRef.Field.Name))
-                return Node(ExprKind.LayerCall, fieldRef.Field.Name, invocation, arguments.ToArray());
+                return Node(ExprKind.LayerCall, fieldRef.Field.Name, invocation, arguments, defaults);
             if (method.Name == "Forward" && operation.Instance is IFieldReferenceOperation unknownLayer)
                 return Unsupported(invocation, $"The call '{invocation.Expression}'",
                     $"'{unknownLayer.Field.Name}' is not a layer field of the model (a field of a ModelGen layer type such as Linear)");
@@ -220,6 +231,21 @@ namespace ModelGen.Generator.Parsing
 
         private ExprSpec Leaf(ExprKind kind, string name, double value, SyntaxNode syntax)
             => new ExprSpec(kind, name, value, EquatableArray<ExprSpec>.Empty, Origin(syntax));
+
+        /// <summary>A call's node; a null argument is the next of <paramref name="defaults"/>, as a constant at the call.</summary>
+        private ExprSpec? Node(ExprKind kind, string name, SyntaxNode syntax, List<ExpressionSyntax?> operands, List<double> defaults)
+        {
+            var args = new List<ExprSpec>();
+            bool failed = false;
+            int nextDefault = 0;
+            foreach (ExpressionSyntax? operand in operands)
+            {
+                ExprSpec? parsed = operand == null ? Leaf(ExprKind.Constant, "", defaults[nextDefault++], syntax) : ParseExpr(operand);
+                if (parsed == null) failed = true;
+                else args.Add(parsed);
+            }
+            return failed ? null : new ExprSpec(kind, name, 0, args.ToEquatableArray(), Origin(syntax));
+        }
 
         private ExprSpec? Node(ExprKind kind, string name, SyntaxNode syntax, params ExpressionSyntax[] operands)
         {
