@@ -26,6 +26,10 @@ namespace ModelGen.Generator
         MaxPool2d, MaxPool2dGrad, AvgPool2d, AvgPool2dGrad,
         // Layout (Ops/Layout.cs)
         Reshape,
+        // Layout: traced names and moves (Ops/Layout.cs, Ops/Concat.cs); Flatten and Transpose trace into Reshape and Permute
+        Flatten, Permute, Transpose, Concat, Slice, SliceGrad,
+        // Resampling (Ops/Resampling.cs); GlobalAvgPool traces into AdaptiveAvgPool2d
+        GlobalAvgPool, AdaptiveAvgPool2d, AdaptiveAvgPool2dGrad, Upsample, UpsampleGrad,
     }
 }
 

@@ -190,12 +190,21 @@ namespace ModelGen.Generator.Parsing
             IMethodSymbol method = operation.TargetMethod;
             // By parameter position; a params array contributes its elements, one argument each (Permute(x, 0, 2, 1)).
             var arguments = new List<ExpressionSyntax>();
+            // Constants an Ops call's arguments become without being parsed: omitted optional arguments (whose
+            // implicit operation's syntax is the call itself) and bool flags (Upsample(x, 2, true)), as 1 or 0.
+            var constants = new Dictionary<int, double>();
             foreach (IArgumentOperation argument in operation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? int.MaxValue))
             {
                 if (argument.ArgumentKind == ArgumentKind.ParamArray && argument.Value is IArrayCreationOperation array)
                 {
                     foreach (IOperation element in array.Initializer?.ElementValues ?? System.Collections.Immutable.ImmutableArray<IOperation>.Empty)
                         if (element.Syntax is ExpressionSyntax elementSyntax) arguments.Add(elementSyntax);
+                }
+                else if ((argument.ArgumentKind == ArgumentKind.DefaultValue || argument.Value.ConstantValue.Value is bool)
+                    && TryNumber(argument.Value.ConstantValue.Value, out double constant))
+                {
+                    constants[arguments.Count] = constant;
+                    arguments.Add(invocation);
                 }
                 else if (argument.Value.Syntax is ExpressionSyntax syntax)
                 {
@@ -204,7 +213,7 @@ namespace ModelGen.Generator.Parsing
             }
 
             if (method.ContainingType?.ToDisplayString() == "ModelGen.Ops")
-                return Node(ExprKind.OpsCall, method.Name, invocation, arguments.ToArray());
+                return Node(ExprKind.OpsCall, method.Name, invocation, arguments.ToArray(), constants);
             if (method.Name == "Forward" && operation.Instance is IFieldReferenceOperation fieldRef && _layerKinds.ContainsKey(fieldRef.Field.Name))
                 return Node(ExprKind.LayerCall, fieldRef.Field.Name, invocation, arguments.ToArray());
             if (method.Name == "Forward" && operation.Instance is IFieldReferenceOperation unknownLayer)
@@ -222,12 +231,18 @@ namespace ModelGen.Generator.Parsing
             => new ExprSpec(kind, name, value, EquatableArray<ExprSpec>.Empty, Origin(syntax));
 
         private ExprSpec? Node(ExprKind kind, string name, SyntaxNode syntax, params ExpressionSyntax[] operands)
+            => Node(kind, name, syntax, operands, null);
+
+        private ExprSpec? Node(ExprKind kind, string name, SyntaxNode syntax, ExpressionSyntax[] operands, Dictionary<int, double>? constants)
         {
             var args = new List<ExprSpec>();
             bool failed = false;
-            foreach (ExpressionSyntax operand in operands)
+            for (int i = 0; i < operands.Length; i++)
             {
-                ExprSpec? parsed = ParseExpr(operand);
+                ExpressionSyntax operand = operands[i];
+                ExprSpec? parsed = constants != null && constants.TryGetValue(i, out double value)
+                    ? Leaf(ExprKind.Constant, "", value, operand)
+                    : ParseExpr(operand);
                 if (parsed == null) failed = true;
                 else args.Add(parsed);
             }
