@@ -30,6 +30,10 @@ namespace ModelGen.Generator
         Exp, Log, Sqrt, Abs, Pow, Clamp, LeakyRelu, Elu, Gelu, Silu, Softplus, Softmax, LogSoftmax,
         ExpGrad, LogGrad, SqrtGrad, AbsGrad, PowGrad, ClampGrad, LeakyReluGrad, EluGrad, GeluGrad, SiluGrad, SoftplusGrad,
         SoftmaxGrad, LogSoftmaxGrad, PRelu, PReluGrad, PReluWeightGrad,
+        // Layout: traced names and moves (Ops/Layout.cs, Ops/Concat.cs); Flatten and Transpose trace into Reshape and Permute
+        Flatten, Permute, Transpose, Concat, Slice, SliceGrad,
+        // Resampling (Ops/Resampling.cs); GlobalAvgPool traces into AdaptiveAvgPool2d
+        GlobalAvgPool, AdaptiveAvgPool2d, AdaptiveAvgPool2dGrad, Upsample, UpsampleGrad,
     }
 }
 

@@ -18,6 +18,8 @@ namespace ModelGen.Generator.Ops
             new Conv2dOp(), new Conv2dGradInputOp(), new Conv2dGradWeightOp(), new Conv2dGradBiasOp(),
             new PoolOp(OpKind.MaxPool2d), new PoolGradOp(OpKind.MaxPool2dGrad), new PoolOp(OpKind.AvgPool2d), new PoolGradOp(OpKind.AvgPool2dGrad),
             new ReshapeOp(),
+            new FlattenOp(), new PermuteOp(), new TransposeOp(), new ConcatOp(), new SliceOp(), new SliceGradOp(),
+            new GlobalAvgPoolOp(), new AdaptiveAvgPoolOp(), new AdaptiveAvgPoolGradOp(), new UpsampleOp(), new UpsampleGradOp(),
         }
         .Concat(PointwiseInfo.All.Select(i => (Operator)new PointwiseOp(i)))
         .Concat(PointwiseInfo.All.Select(i => (Operator)new PointwiseGradOp(i)))
@@ -30,7 +32,7 @@ namespace ModelGen.Generator.Ops
             All.Where(o => o.OpsMethod != null).ToDictionary(o => o.OpsMethod!, System.StringComparer.Ordinal);
 
         private static readonly Dictionary<string, LayerDefinition> Layers =
-            new LayerDefinition[] { new LinearLayer(), new Conv2dLayer(), new PoolLayer(OpKind.MaxPool2d), new PoolLayer(OpKind.AvgPool2d), new PReluLayer() }.ToDictionary(l => l.TypeName, System.StringComparer.Ordinal);
+            new LayerDefinition[] { new LinearLayer(), new Conv2dLayer(), new PoolLayer(OpKind.MaxPool2d), new PoolLayer(OpKind.AvgPool2d), new PReluLayer(), new AdaptiveAvgPoolLayer() }.ToDictionary(l => l.TypeName, System.StringComparer.Ordinal);
 
         public static Operator Of(OpKind kind) => ByKind[kind];
 

@@ -248,17 +248,7 @@ namespace ModelGen.Generator.Parsing
         }
 
         private ExprSpec? Node(ExprKind kind, string name, SyntaxNode syntax, params ExpressionSyntax[] operands)
-        {
-            var args = new List<ExprSpec>();
-            bool failed = false;
-            foreach (ExpressionSyntax operand in operands)
-            {
-                ExprSpec? parsed = ParseExpr(operand);
-                if (parsed == null) failed = true;
-                else args.Add(parsed);
-            }
-            return failed ? null : new ExprSpec(kind, name, 0, args.ToEquatableArray(), Origin(syntax));
-        }
+            => Node(kind, name, syntax, new List<ExpressionSyntax?>(operands), new List<double>());
 
         private ExprSpec? Unsupported(SyntaxNode syntax, string what, string instead)
         {
