@@ -26,6 +26,11 @@ namespace ModelGen.Generator
         MaxPool2d, MaxPool2dGrad, AvgPool2d, AvgPool2dGrad,
         // Layout (Ops/Layout.cs)
         Reshape,
+        // Axis reductions (Ops/Reductions.cs) and more losses (Ops/MoreLosses.cs)
+        SumAxis, MeanAxis, MaxAxis, SumAxisGrad, MaxAxisGrad,
+        L1Loss, SmoothL1Loss, HuberLoss, BCEWithLogits, KLDiv,
+        L1Grad, SmoothL1Grad, HuberGrad, BCEWithLogitsGrad, BCEWithLogitsTargetGrad, KLDivGrad, KLDivTargetGrad,
+        NllLoss, NllGrad,
     }
 }
 

@@ -18,6 +18,14 @@ namespace ModelGen.Generator.Ops
             new Conv2dOp(), new Conv2dGradInputOp(), new Conv2dGradWeightOp(), new Conv2dGradBiasOp(),
             new PoolOp(OpKind.MaxPool2d), new PoolGradOp(OpKind.MaxPool2dGrad), new PoolOp(OpKind.AvgPool2d), new PoolGradOp(OpKind.AvgPool2dGrad),
             new ReshapeOp(),
+            new AxisReduceOp(OpKind.SumAxis), new AxisReduceOp(OpKind.MeanAxis), new AxisReduceOp(OpKind.MaxAxis),
+            new AxisReduceGradOp(OpKind.SumAxisGrad), new AxisReduceGradOp(OpKind.MaxAxisGrad),
+            new PairLossOp(OpKind.L1Loss), new PairLossOp(OpKind.SmoothL1Loss), new PairLossOp(OpKind.HuberLoss),
+            new PairLossOp(OpKind.BCEWithLogits), new PairLossOp(OpKind.KLDiv),
+            new PairLossGradOp(OpKind.L1Grad), new PairLossGradOp(OpKind.SmoothL1Grad), new PairLossGradOp(OpKind.HuberGrad),
+            new PairLossGradOp(OpKind.BCEWithLogitsGrad), new PairLossGradOp(OpKind.BCEWithLogitsTargetGrad),
+            new PairLossGradOp(OpKind.KLDivGrad), new PairLossGradOp(OpKind.KLDivTargetGrad),
+            new NllLossOp(), new NllGradOp(),
         };
 
         private static readonly Dictionary<OpKind, Operator> ByKind = All.ToDictionary(o => o.Kind);

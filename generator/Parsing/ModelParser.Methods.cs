@@ -157,7 +157,8 @@ namespace ModelGen.Generator.Parsing
         {
             _cancellation.ThrowIfCancellationRequested();
             Optional<object?> constant = _model.GetConstantValue(expression, _cancellation);
-            if (constant.HasValue && TryNumber(constant.Value, out double number) && !(constant.Value is bool))
+            // Booleans count as 1 and 0: an operator's flag argument (keepDims: true) is a constant like any other.
+            if (constant.HasValue && TryNumber(constant.Value, out double number))
                 return Leaf(ExprKind.Constant, "", number, expression);
 
             switch (expression)
@@ -189,24 +190,39 @@ namespace ModelGen.Generator.Parsing
                 return Unsupported(invocation, $"The call '{invocation.Expression}'", "it does not bind to a method; " + SupportedExpressions);
             IMethodSymbol method = operation.TargetMethod;
             // By parameter position; a params array contributes its elements, one argument each (Permute(x, 0, 2, 1)).
-            var arguments = new List<ExpressionSyntax>();
+            // An omitted optional argument is its default value, a constant; trailing ones are dropped so that a call
+            // written without them traces exactly as before the parameter existed (the operator supplies the default).
+            var arguments = new List<ExpressionSyntax?>();
+            var defaults = new List<double>();
             foreach (IArgumentOperation argument in operation.Arguments.OrderBy(a => a.Parameter?.Ordinal ?? int.MaxValue))
             {
                 if (argument.ArgumentKind == ArgumentKind.ParamArray && argument.Value is IArrayCreationOperation array)
                 {
                     foreach (IOperation element in array.Initializer?.ElementValues ?? System.Collections.Immutable.ImmutableArray<IOperation>.Empty)
-                        if (element.Syntax is ExpressionSyntax elementSyntax) arguments.Add(elementSyntax);
+                        if (element.Syntax is ExpressionSyntax elementSyntax) { arguments.Add(elementSyntax); defaults.Add(0); }
+                }
+                else if (argument.ArgumentKind == ArgumentKind.DefaultValue)
+                {
+                    TryNumber(argument.Value.ConstantValue.HasValue ? argument.Value.ConstantValue.Value : null, out double value);
+                    arguments.Add(null);
+                    defaults.Add(value);
                 }
                 else if (argument.Value.Syntax is ExpressionSyntax syntax)
                 {
                     arguments.Add(syntax);
+                    defaults.Add(0);
                 }
+            }
+            while (arguments.Count > 0 && arguments[arguments.Count - 1] == null)
+            {
+                arguments.RemoveAt(arguments.Count - 1);
+                defaults.RemoveAt(defaults.Count - 1);
             }
 
             if (method.ContainingType?.ToDisplayString() == "ModelGen.Ops")
-                return Node(ExprKind.OpsCall, method.Name, invocation, arguments.ToArray());
+                return Node(ExprKind.OpsCall, method.Name, invocation, arguments, defaults);
             if (method.Name == "Forward" && operation.Instance is IFieldReferenceOperation fieldRef && _layerKinds.ContainsKey(fieldRef.Field.Name))
-                return Node(ExprKind.LayerCall, fieldRef.Field.Name, invocation, arguments.ToArray());
+                return Node(ExprKind.LayerCall, fieldRef.Field.Name, invocation, arguments, defaults);
             if (method.Name == "Forward" && operation.Instance is IFieldReferenceOperation unknownLayer)
                 return Unsupported(invocation, $"The call '{invocation.Expression}'",
                     $"'{unknownLayer.Field.Name}' is not a layer field of the model (a field of a ModelGen layer type such as Linear)");
@@ -228,6 +244,20 @@ namespace ModelGen.Generator.Parsing
             foreach (ExpressionSyntax operand in operands)
             {
                 ExprSpec? parsed = ParseExpr(operand);
+                if (parsed == null) failed = true;
+                else args.Add(parsed);
+            }
+            return failed ? null : new ExprSpec(kind, name, 0, args.ToEquatableArray(), Origin(syntax));
+        }
+
+        /// <summary>A call whose null operands are omitted optional arguments, traced as constants of their defaults.</summary>
+        private ExprSpec? Node(ExprKind kind, string name, SyntaxNode syntax, List<ExpressionSyntax?> operands, List<double> defaults)
+        {
+            var args = new List<ExprSpec>();
+            bool failed = false;
+            for (int i = 0; i < operands.Count; i++)
+            {
+                ExprSpec? parsed = operands[i] is { } operand ? ParseExpr(operand) : Leaf(ExprKind.Constant, "", defaults[i], syntax);
                 if (parsed == null) failed = true;
                 else args.Add(parsed);
             }
