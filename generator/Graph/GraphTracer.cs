@@ -39,12 +39,29 @@ namespace ModelGen.Generator.IR
             try
             {
                 tracer.TraceModel();
-                return (tracer.Builder.ToGraph(), EquatableArray<DiagnosticInfo>.Empty);
+                return (DropUnreadConstants(tracer.Builder.ToGraph()), EquatableArray<DiagnosticInfo>.Empty);
             }
             catch (ModelErrorException error)
             {
                 return (null, EquatableArray.Create(error.Diagnostic));
             }
+        }
+
+        /// <summary>
+        /// Constants that only configured an operator (an axis, a slope, an omitted optional argument) were read while
+        /// tracing and are inputs of nothing: the traced graph shows data flow only.
+        /// </summary>
+        private static Graph DropUnreadConstants(Graph graph)
+        {
+            var read = new bool[graph.Count];
+            foreach (Node node in graph.Nodes)
+            {
+                foreach (int input in node.Inputs) read[input] = true;
+            }
+            foreach (int root in graph.Roots) read[root] = true;
+            var live = new bool[graph.Count];
+            for (int i = 0; i < graph.Count; i++) live[i] = graph[i].Op != OpKind.Const || read[i];
+            return GraphBuilder.Compact(graph, live);
         }
 
         /// <summary>Stops tracing with a diagnostic at <paramref name="origin"/>.</summary>

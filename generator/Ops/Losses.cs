@@ -8,8 +8,9 @@ using ModelGen.Generator.Passes;
 namespace ModelGen.Generator.Ops
 {
     /// <summary>
-    /// Mean cross-entropy of logits [N, C] against class indices [N]. The backward recomputes the softmax from the
-    /// logits, so it keeps the logits and nothing else: dLogits = (softmax - onehot)·g / N.
+    /// Mean cross-entropy of logits [N, C] against class indices [N], with PyTorch's label smoothing and ignore index
+    /// as optional constant arguments (Value: ε; Geometry: [ignoreIndex], empty at the defaults). The backward
+    /// recomputes the softmax from the logits, so it keeps the logits and nothing else: dLogits = (softmax - target)·g / kept rows.
     /// </summary>
     internal sealed class CrossEntropyOp : Operator
     {
@@ -30,21 +31,36 @@ namespace ModelGen.Generator.Ops
             if (st.Rank != 1 || st[0] != sl[0])
                 throw tracer.Fail(DiagnosticDescriptors.LossInputsMismatch, call.Origin, "CrossEntropy",
                     $"labels must be class indices of shape [{sl[0]}] to match logits {sl}, but '{tracer[labels].Name}' is {st}");
-            return tracer.Add(new Node(-1, Kind, EquatableArray.Create(args), Shape.Scalar, call.Origin));
+            double smoothing = AxisReduceOp.ConstantArgument(tracer, call, args, 2, "CrossEntropy", "labelSmoothing", 0);
+            int ignoreIndex = (int)AxisReduceOp.ConstantArgument(tracer, call, args, 3, "CrossEntropy", "ignoreIndex", DefaultIgnoreIndex);
+            if (!(smoothing >= 0 && smoothing <= 1))
+                throw tracer.Fail(DiagnosticDescriptors.OperandShapeMismatch, call.Origin, "CrossEntropy", "a labelSmoothing from 0 to 1", Format.Number(smoothing));
+            var node = new Node(-1, Kind, EquatableArray.Create(logits, labels), Shape.Scalar, call.Origin);
+            // Options at their defaults leave the node (and the emitted call) exactly as the two-argument form.
+            if (smoothing != 0 || ignoreIndex != DefaultIgnoreIndex) node = node with { Value = smoothing, Geometry = EquatableArray.Create(ignoreIndex) };
+            return tracer.Add(node);
         }
+
+        /// <summary>PyTorch's default ignore_index.</summary>
+        private const int DefaultIgnoreIndex = -100;
 
         public override void Differentiate(GradientBuilder g, Node node, int dC)
         {
             int logits = node.Input(0);
             if (g.NeedsGrad(logits))
-                g.Accumulate(logits, g.Add(OpKind.CrossEntropyGrad, g[logits].Shape, logits, node.Input(1), dC));
+                g.Accumulate(logits, g.Add(new Node(-1, OpKind.CrossEntropyGrad, EquatableArray.Create(logits, node.Input(1), dC), g[logits].Shape, -1)
+                    { Value = node.Value, Geometry = node.Geometry }));
         }
 
         public override void Emit(CpuEmitContext context, Node node)
         {
             Shape logits = context.Graph[node.Input(0)].Shape;
-            context.Line($"{context.Scalar(node.Id)} = Losses.CrossEntropyForward<float>({context.Span(node.Input(0))}, {context.IntSpan(node.Input(1))}, {logits[0].ToCode(context.Batch)}, {Format.Int(logits.Last.Size)});");
+            context.Line($"{context.Scalar(node.Id)} = Losses.CrossEntropyForward<float>({context.Span(node.Input(0))}, {context.IntSpan(node.Input(1))}, {logits[0].ToCode(context.Batch)}, {Format.Int(logits.Last.Size)}{Options(node)});");
         }
+
+        /// <summary>", smoothing, ignoreIndex" for the kernels' overload with options, or nothing at the defaults.</summary>
+        public static string Options(Node node)
+            => node.Geometry.Count == 0 ? "" : $", {Format.Float(node.Value)}, {Format.Int(node.Geometry[0])}";
     }
 
     /// <summary>The gradient of cross-entropy with respect to the logits (inputs: logits, labels, output gradient).</summary>
@@ -55,7 +71,7 @@ namespace ModelGen.Generator.Ops
 
         public override void Emit(CpuEmitContext context, Node node)
         {
-            context.Line($"Losses.CrossEntropyBackward<float>({context.Span(node.Input(0))}, {context.IntSpan(node.Input(1))}, {node.Shape[0].ToCode(context.Batch)}, {Format.Int(node.Shape.Last.Size)}, {context.Scalar(node.Input(2))}, {context.Span(node.Id)});");
+            context.Line($"Losses.CrossEntropyBackward<float>({context.Span(node.Input(0))}, {context.IntSpan(node.Input(1))}, {node.Shape[0].ToCode(context.Batch)}, {Format.Int(node.Shape.Last.Size)}{CrossEntropyOp.Options(node)}, {context.Scalar(node.Input(2))}, {context.Span(node.Id)});");
         }
     }
 

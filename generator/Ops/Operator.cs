@@ -34,6 +34,11 @@ namespace ModelGen.Generator
         Flatten, Permute, Transpose, Concat, Slice, SliceGrad,
         // Resampling (Ops/Resampling.cs); GlobalAvgPool traces into AdaptiveAvgPool2d
         GlobalAvgPool, AdaptiveAvgPool2d, AdaptiveAvgPool2dGrad, Upsample, UpsampleGrad,
+        // Axis reductions (Ops/Reductions.cs) and more losses (Ops/MoreLosses.cs)
+        SumAxis, MeanAxis, MaxAxis, SumAxisGrad, MaxAxisGrad,
+        L1Loss, SmoothL1Loss, HuberLoss, BCEWithLogits, KLDiv,
+        L1Grad, SmoothL1Grad, HuberGrad, BCEWithLogitsGrad, BCEWithLogitsTargetGrad, KLDivGrad, KLDivTargetGrad,
+        NllLoss, NllGrad,
     }
 }
 

@@ -199,7 +199,7 @@ namespace ModelGen.Generator.Parsing
                 if (argument.ArgumentKind == ArgumentKind.ParamArray && argument.Value is IArrayCreationOperation array)
                 {
                     foreach (IOperation element in array.Initializer?.ElementValues ?? System.Collections.Immutable.ImmutableArray<IOperation>.Empty)
-                        if (element.Syntax is ExpressionSyntax elementSyntax) arguments.Add(elementSyntax);
+                        if (element.Syntax is ExpressionSyntax elementSyntax) { arguments.Add(elementSyntax); defaults.Add(0); }
                 }
                 else if (argument.ArgumentKind == ArgumentKind.DefaultValue)
                 {
@@ -211,6 +211,7 @@ namespace ModelGen.Generator.Parsing
                 else if (argument.Value.Syntax is ExpressionSyntax syntax)
                 {
                     arguments.Add(syntax);
+                    defaults.Add(0);
                 }
             }
 
@@ -232,15 +233,17 @@ namespace ModelGen.Generator.Parsing
         private ExprSpec Leaf(ExprKind kind, string name, double value, SyntaxNode syntax)
             => new ExprSpec(kind, name, value, EquatableArray<ExprSpec>.Empty, Origin(syntax));
 
-        /// <summary>A call's node; a null argument is the next of <paramref name="defaults"/>, as a constant at the call.</summary>
+        /// <summary>
+        /// A call's node. A null operand is an omitted optional argument: the constant at the same position of
+        /// <paramref name="defaults"/>, located at the call.
+        /// </summary>
         private ExprSpec? Node(ExprKind kind, string name, SyntaxNode syntax, List<ExpressionSyntax?> operands, List<double> defaults)
         {
             var args = new List<ExprSpec>();
             bool failed = false;
-            int nextDefault = 0;
-            foreach (ExpressionSyntax? operand in operands)
+            for (int i = 0; i < operands.Count; i++)
             {
-                ExprSpec? parsed = operand == null ? Leaf(ExprKind.Constant, "", defaults[nextDefault++], syntax) : ParseExpr(operand);
+                ExprSpec? parsed = operands[i] is { } operand ? ParseExpr(operand) : Leaf(ExprKind.Constant, "", defaults[i], syntax);
                 if (parsed == null) failed = true;
                 else args.Add(parsed);
             }
@@ -248,7 +251,7 @@ namespace ModelGen.Generator.Parsing
         }
 
         private ExprSpec? Node(ExprKind kind, string name, SyntaxNode syntax, params ExpressionSyntax[] operands)
-            => Node(kind, name, syntax, new List<ExpressionSyntax?>(operands), new List<double>());
+            => Node(kind, name, syntax, new List<ExpressionSyntax?>(operands), operands.Select(_ => 0.0).ToList());
 
         private ExprSpec? Unsupported(SyntaxNode syntax, string what, string instead)
         {

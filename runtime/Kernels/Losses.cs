@@ -4,60 +4,108 @@ using System.Numerics;
 namespace ModelGen.Kernels;
 
 /// <summary>
-/// Mean-reduced losses, forward and backward side by side. None of them allocates. A loss over zero rows or
-/// elements is NaN, as PyTorch's mean of nothing is.
+/// Mean-reduced losses, forward and backward side by side (more in MoreLosses.cs). None of them allocates. A loss
+/// over zero rows or elements is NaN, as PyTorch's mean of nothing is.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class Losses
+public static partial class Losses
 {
     /// <summary>
     /// The mean over rows of −log softmax(logits[row])[label[row]], computed as logsumexp(row) − row[label]
-    /// with the row maximum subtracted first, so large logits do not overflow.
+    /// with the row maximum subtracted first, so large logits do not overflow. A label of −100 (PyTorch's default
+    /// <c>ignore_index</c>) marks a row that contributes nothing; the mean is over the other rows.
     /// </summary>
     /// <param name="logits">[rows, classes], row-major.</param>
-    /// <param name="labels">[rows], each in [0, classes).</param>
+    /// <param name="labels">[rows], each in [0, classes) or −100.</param>
     /// <param name="rows">The number of samples.</param>
     /// <param name="classes">The number of classes.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, classes).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, classes) and not −100.</exception>
     public static T CrossEntropyForward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, int rows, int classes)
         where T : IFloatingPointIeee754<T>
+        => CrossEntropyForward(logits, labels, rows, classes, T.Zero, DefaultIgnoreIndex);
+
+    /// <summary>
+    /// Cross-entropy with PyTorch's <c>label_smoothing</c> and <c>ignore_index</c>: each kept row's target is
+    /// (1 − ε)·onehot(label) + ε/classes, so its loss is (1 − ε)·(lse − row[label]) + ε·(lse − mean(row)); rows
+    /// whose label is <paramref name="ignoreIndex"/> contribute nothing, and the mean is over the kept rows (NaN
+    /// when there are none, as PyTorch's).
+    /// </summary>
+    /// <param name="logits">[rows, classes], row-major.</param>
+    /// <param name="labels">[rows], each in [0, classes) or <paramref name="ignoreIndex"/>.</param>
+    /// <param name="rows">The number of samples.</param>
+    /// <param name="classes">The number of classes.</param>
+    /// <param name="labelSmoothing">ε in [0, 1].</param>
+    /// <param name="ignoreIndex">The label of rows to skip.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, classes) and not the ignore index.</exception>
+    public static T CrossEntropyForward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, int rows, int classes,
+        T labelSmoothing, int ignoreIndex) where T : IFloatingPointIeee754<T>
     {
-        CheckCrossEntropyArguments(logits.Length, labels, rows, classes);
-        if (rows == 0) return T.NaN;
+        int kept = CheckCrossEntropyArguments(logits.Length, labels, rows, classes, ignoreIndex);
+        if (kept == 0) return T.NaN;
+        bool smoothing = labelSmoothing != T.Zero;
         T total = T.Zero;
         for (int r = 0; r < rows; r++)
         {
+            if (labels[r] == ignoreIndex) continue;
             ReadOnlySpan<T> row = logits.Slice(r * classes, classes);
             T max = Max(row);
-            T sumExp = T.Zero;
-            for (int c = 0; c < classes; c++) sumExp += T.Exp(row[c] - max);
-            total += T.Log(sumExp) + max - row[labels[r]];
+            T sumExp = T.Zero, sum = T.Zero;
+            for (int c = 0; c < classes; c++)
+            {
+                sumExp += T.Exp(row[c] - max);
+                sum += row[c];
+            }
+            T logSumExp = T.Log(sumExp) + max;
+            T nll = logSumExp - row[labels[r]];
+            // Without smoothing the expression is exactly the unsmoothed one, so results do not move by an ulp.
+            total += smoothing
+                ? (T.One - labelSmoothing) * nll + labelSmoothing * (logSumExp - sum / T.CreateChecked(classes))
+                : nll;
         }
-        return total / T.CreateChecked(rows);
+        return total / T.CreateChecked(kept);
     }
 
-    /// <summary>dLogits = (softmax(logits) − onehot(labels)) · gradOut / rows, overwriting <paramref name="dLogits"/>.</summary>
+    /// <summary>dLogits = (softmax(logits) − onehot(labels)) · gradOut / rows, overwriting <paramref name="dLogits"/>; rows labelled −100 get zeros.</summary>
     /// <param name="logits">[rows, classes], row-major.</param>
-    /// <param name="labels">[rows], each in [0, classes).</param>
+    /// <param name="labels">[rows], each in [0, classes) or −100.</param>
     /// <param name="rows">The number of samples.</param>
     /// <param name="classes">The number of classes.</param>
     /// <param name="gradOut">The gradient of the mean loss (1 when it is the final loss).</param>
     /// <param name="dLogits">[rows, classes], written.</param>
-    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, classes).</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, classes) and not −100.</exception>
     public static void CrossEntropyBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, int rows, int classes,
         T gradOut, Span<T> dLogits) where T : IFloatingPointIeee754<T>
+        => CrossEntropyBackward(logits, labels, rows, classes, T.Zero, DefaultIgnoreIndex, gradOut, dLogits);
+
+    /// <summary>
+    /// The backward of the smoothed, ignoring cross-entropy: dLogits = (softmax(logits) − target) · gradOut / kept
+    /// with target = (1 − ε)·onehot + ε/classes, and zeros on ignored rows; overwrites <paramref name="dLogits"/>.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">A label is outside [0, classes) and not the ignore index.</exception>
+    public static void CrossEntropyBackward<T>(ReadOnlySpan<T> logits, ReadOnlySpan<int> labels, int rows, int classes,
+        T labelSmoothing, int ignoreIndex, T gradOut, Span<T> dLogits) where T : IFloatingPointIeee754<T>
     {
-        CheckCrossEntropyArguments(logits.Length, labels, rows, classes);
+        int kept = CheckCrossEntropyArguments(logits.Length, labels, rows, classes, ignoreIndex);
         if (dLogits.Length != logits.Length)
         {
             throw new ArgumentException($"dLogits has {dLogits.Length} elements; logits have {logits.Length}.", nameof(dLogits));
         }
-        if (rows == 0) return;
-        T scale = gradOut / T.CreateChecked(rows);
+        if (kept == 0)
+        {
+            dLogits.Clear();
+            return;
+        }
+        T scale = gradOut / T.CreateChecked(kept);
+        T uniform = labelSmoothing * scale / T.CreateChecked(classes);
         for (int r = 0; r < rows; r++)
         {
-            ReadOnlySpan<T> row = logits.Slice(r * classes, classes);
             Span<T> dRow = dLogits.Slice(r * classes, classes);
+            if (labels[r] == ignoreIndex)
+            {
+                dRow.Clear();
+                continue;
+            }
+            ReadOnlySpan<T> row = logits.Slice(r * classes, classes);
             T max = Max(row);
             T sumExp = T.Zero;
             for (int c = 0; c < classes; c++)
@@ -68,7 +116,15 @@ public static class Losses
             }
             T factor = scale / sumExp;
             for (int c = 0; c < classes; c++) dRow[c] *= factor;
-            dRow[labels[r]] -= scale;
+            if (labelSmoothing != T.Zero)
+            {
+                for (int c = 0; c < classes; c++) dRow[c] -= uniform;
+                dRow[labels[r]] -= (T.One - labelSmoothing) * scale;
+            }
+            else
+            {
+                dRow[labels[r]] -= scale;
+            }
         }
     }
 
@@ -105,7 +161,11 @@ public static class Losses
         return T.IsFinite(max) ? max : (T.IsNaN(max) ? max : T.Zero);
     }
 
-    private static void CheckCrossEntropyArguments(int logitsLength, ReadOnlySpan<int> labels, int rows, int classes)
+    /// <summary>PyTorch's default <c>ignore_index</c>.</summary>
+    private const int DefaultIgnoreIndex = -100;
+
+    /// <summary>Checks the shapes and labels; returns the number of rows not ignored.</summary>
+    private static int CheckCrossEntropyArguments(int logitsLength, ReadOnlySpan<int> labels, int rows, int classes, int ignoreIndex)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(classes);
@@ -117,14 +177,18 @@ public static class Losses
         {
             throw new ArgumentException($"There are {labels.Length} labels for {rows} rows of logits.");
         }
+        int kept = 0;
         for (int r = 0; r < rows; r++)
         {
+            if (labels[r] == ignoreIndex) continue;
             if ((uint)labels[r] >= (uint)classes)
             {
                 throw new ArgumentOutOfRangeException(nameof(labels),
                     $"Label {labels[r]} at row {r} is out of range for {classes} classes (valid labels are 0 to {classes - 1}).");
             }
+            kept++;
         }
+        return kept;
     }
 
     private static void CheckSameLength(int a, int b)
