@@ -8,4 +8,7 @@ public interface ILayer
 
     /// <summary>The layer's trainable tensors with their local names (for example <c>weight</c>, <c>bias</c>).</summary>
     IEnumerable<(string Name, Tensor Value)> NamedParameters();
+
+    /// <summary>State that is not trained but belongs to the layer (batch norm's running statistics), by local name.</summary>
+    IEnumerable<(string Name, Tensor Value)> NamedBuffers() => [];
 }

@@ -11,4 +11,7 @@ public interface IModel
 
     /// <summary>Re-initialises every parameter deterministically from <paramref name="seed"/>.</summary>
     void Initialize(int seed);
+
+    /// <summary>Every layer field, in declaration order, with its name.</summary>
+    IReadOnlyList<(string Name, ILayer Layer)> Layers();
 }

@@ -33,6 +33,9 @@ namespace ModelGen.Generator.Emit
         /// <summary>Static fields of the Compiled class, such as kernel geometries.</summary>
         public StaticFields Fields { get; }
 
+        /// <summary>The model's layer field <paramref name="name"/>, as an expression in the Compiled class.</summary>
+        public string Layer(string name) => "_model." + name;
+
         /// <summary>The plan's shared scratch buffer, <paramref name="size"/> elements long.</summary>
         public string Workspace(SizeExpr size) => $"{_slotPrefix}w.AsSpan(0, {size.ToCode(Batch)})";
 

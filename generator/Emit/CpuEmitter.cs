@@ -27,6 +27,7 @@ namespace ModelGen.Generator.Emit
             w.Line("/// Not thread-safe: one call at a time. The tensor Forward returns is reused by the next call.");
             w.Line("/// </summary>");
             w.Open("public sealed class Compiled : IDisposable");
+            w.Line($"private readonly {spec.ClassName} _model;");
             for (int i = 0; i < traced.Parameters.Count; i++) w.Line($"private readonly Parameter _p{i};");
             WriteSlotFields(w, compiled.InferencePlan, "_f");
             if (compiled.TrainingPlan != null) WriteSlotFields(w, compiled.TrainingPlan, "_t");
@@ -35,6 +36,7 @@ namespace ModelGen.Generator.Emit
             w.Line();
 
             w.Open($"internal Compiled({spec.ClassName} model, CompileOptions options)");
+            w.Line("_model = model;");
             w.Line("MaxBatch = options.MaxBatch;");
             w.Line("int B = options.MaxBatch;");
             w.Line("IReadOnlyList<Parameter> parameters = model.Parameters();");

@@ -28,6 +28,7 @@ namespace ModelGen.Generator.Emit
             w.Open($"partial class {spec.ClassName} : IModel");
             WriteParameters(w, traced);
             WriteInitialize(w, spec);
+            WriteLayers(w, spec);
             WriteGraph(w, traced);
             w.Line();
             w.Line("/// <summary>Compiles the model for the CPU: plans every buffer for <see cref=\"CompileOptions.MaxBatch\"/> once.</summary>");
@@ -56,6 +57,17 @@ namespace ModelGen.Generator.Emit
             w.Line("var rng = new Rng(unchecked((ulong)seed));");
             foreach (LayerSpec layer in spec.Layers) w.Line($"{layer.Name}.ResetParameters(rng);");
             w.Close();
+        }
+
+        private static void WriteLayers(SourceWriter w, ModelSpec spec)
+        {
+            w.Line();
+            w.Line("private (string Name, ILayer Layer)[]? __layers;");
+            w.Line();
+            w.Line("/// <summary>The model's layer fields, in declaration order.</summary>");
+            w.Open("public IReadOnlyList<(string Name, ILayer Layer)> Layers() => __layers ??= new (string Name, ILayer Layer)[]");
+            foreach (LayerSpec layer in spec.Layers) w.Line($"({Format.String(layer.Name)}, {layer.Name}),");
+            w.Close(";");
         }
 
         private static void WriteGraph(SourceWriter w, Graph traced)

@@ -26,6 +26,9 @@ namespace ModelGen.Generator
         MaxPool2d, MaxPool2dGrad, AvgPool2d, AvgPool2dGrad,
         // Layout (Ops/Layout.cs)
         Reshape,
+        // Normalisation and dropout (Ops/Normalization.cs), lowered per mode by Passes/LowerTrainingModes.cs
+        BatchNorm, BatchNormStats, BatchNormApply, BatchNormInfer, BatchNormGradInput, BatchNormGradGamma, BatchNormGradBeta,
+        Dropout, DropoutMask,
         // Elementwise math, activations, softmax and PReLU, with their gradients (Ops/Elementwise.cs)
         Exp, Log, Sqrt, Abs, Pow, Clamp, LeakyRelu, Elu, Gelu, Silu, Softplus, Softmax, LogSoftmax,
         ExpGrad, LogGrad, SqrtGrad, AbsGrad, PowGrad, ClampGrad, LeakyReluGrad, EluGrad, GeluGrad, SiluGrad, SoftplusGrad,

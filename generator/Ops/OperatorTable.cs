@@ -18,6 +18,9 @@ namespace ModelGen.Generator.Ops
             new Conv2dOp(), new Conv2dGradInputOp(), new Conv2dGradWeightOp(), new Conv2dGradBiasOp(),
             new PoolOp(OpKind.MaxPool2d), new PoolGradOp(OpKind.MaxPool2dGrad), new PoolOp(OpKind.AvgPool2d), new PoolGradOp(OpKind.AvgPool2dGrad),
             new ReshapeOp(),
+            new BatchNormOp(), new BatchNormStatsOp(), new BatchNormApplyOp(), new BatchNormInferOp(),
+            new BatchNormGradOp(OpKind.BatchNormGradInput), new BatchNormGradOp(OpKind.BatchNormGradGamma), new BatchNormGradOp(OpKind.BatchNormGradBeta),
+            new DropoutOp(), new DropoutMaskOp(),
             new AxisReduceOp(OpKind.SumAxis), new AxisReduceOp(OpKind.MeanAxis), new AxisReduceOp(OpKind.MaxAxis),
             new AxisReduceGradOp(OpKind.SumAxisGrad), new AxisReduceGradOp(OpKind.MaxAxisGrad),
             new PairLossOp(OpKind.L1Loss), new PairLossOp(OpKind.SmoothL1Loss), new PairLossOp(OpKind.HuberLoss),
@@ -40,7 +43,7 @@ namespace ModelGen.Generator.Ops
             All.Where(o => o.OpsMethod != null).ToDictionary(o => o.OpsMethod!, System.StringComparer.Ordinal);
 
         private static readonly Dictionary<string, LayerDefinition> Layers =
-            new LayerDefinition[] { new LinearLayer(), new Conv2dLayer(), new PoolLayer(OpKind.MaxPool2d), new PoolLayer(OpKind.AvgPool2d), new PReluLayer(), new AdaptiveAvgPoolLayer() }.ToDictionary(l => l.TypeName, System.StringComparer.Ordinal);
+            new LayerDefinition[] { new LinearLayer(), new Conv2dLayer(), new PoolLayer(OpKind.MaxPool2d), new PoolLayer(OpKind.AvgPool2d), new PReluLayer(), new AdaptiveAvgPoolLayer(), new BatchNormLayer(1), new BatchNormLayer(2), new DropoutLayer() }.ToDictionary(l => l.TypeName, System.StringComparer.Ordinal);
 
         public static Operator Of(OpKind kind) => ByKind[kind];
 

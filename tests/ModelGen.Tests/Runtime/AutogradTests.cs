@@ -234,5 +234,7 @@ public class AutogradTests
             [new Parameter("layer.weight", Layer.Weight), new Parameter("layer.bias", Layer.Bias!)];
 
         public void Initialize(int seed) => Layer.ResetParameters(new Rng(seed));
+
+        public IReadOnlyList<(string Name, ILayer Layer)> Layers() => [("layer", Layer)];
     }
 }

@@ -123,5 +123,7 @@ public class LinearTests
             layer.NamedParameters().Select(p => new Parameter("layer." + p.Name, p.Value)).ToList();
 
         public void Initialize(int seed) => layer.ResetParameters(new Rng(seed));
+
+        public IReadOnlyList<(string Name, ILayer Layer)> Layers() => [("layer", layer)];
     }
 }
