@@ -21,7 +21,7 @@ namespace ModelGen.Generator.Ops
 
         public override string OpsMethod => Kind.ToString();
 
-        public override string Saves => "its output";
+        public override SavedValues Saves => SavedValues.None.WithOutput();
 
         public OpKind GradKind => Kind == OpKind.Relu ? OpKind.ReluGrad : Kind == OpKind.Sigmoid ? OpKind.SigmoidGrad : OpKind.TanhGrad;
 

@@ -20,7 +20,11 @@ namespace ModelGen.Generator.Ops
 
         public override string Name => Kind.ToString().ToLowerInvariant();
 
-        public override string Saves => Kind == OpKind.Mul ? "both operands" : Kind == OpKind.Div ? "the divisor and the output" : "nothing";
+        /// <summary>a·b: each operand for the other's gradient. a/b: the divisor for both gradients, the output for db.</summary>
+        public override SavedValues Saves
+            => Kind == OpKind.Mul ? SavedValues.None.WithNames("a", "b").WithInput(0, forGradientOf: 1).WithInput(1, forGradientOf: 0)
+             : Kind == OpKind.Div ? SavedValues.None.WithNames("a", "b").WithInput(1).WithOutput(forGradientOf: 1)
+             : SavedValues.None;
 
         public string Symbol => Kind == OpKind.Add ? "+" : Kind == OpKind.Sub ? "-" : Kind == OpKind.Mul ? "*" : "/";
 

@@ -18,7 +18,7 @@ namespace ModelGen.Generator.Ops
     {
         public override OpKind Kind => OpKind.Conv2d;
         public override string Name => "conv2d";
-        public override string Saves => "the input (for the weight gradient) and the weight (for the input gradient)";
+        public override SavedValues Saves => SavedValues.None.WithNames("x", "W", "bias").WithInput(0, forGradientOf: 1).WithInput(1, forGradientOf: 0);
 
         public override SizeExpr Workspace(Graph graph, Node node) => ConvolutionGeometry.Workspace(node.Geometry);
 
@@ -99,6 +99,8 @@ namespace ModelGen.Generator.Ops
     internal sealed class Conv2dLayer : LayerDefinition
     {
         public override string TypeName => "Conv2d";
+
+        public override IReadOnlyList<OpKind> Operators => new[] { OpKind.Conv2d };
 
         public override IEnumerable<ParameterInfo> Parameters(GraphTracer tracer, LayerSpec layer)
         {

@@ -63,7 +63,8 @@ namespace ModelGen.Generator.Ops
     /// <summary>
     /// Exp, Log, Sqrt, Abs, Pow, Clamp, LeakyRelu, Elu, Gelu, Silu, Softplus, Softmax and LogSoftmax: x's shape in and
     /// out. Constant arguments stay inputs of the node as Const nodes (emitted as literals), so the gradient node
-    /// reuses them. Each backward keeps one value: the output (Exp, Sqrt, Softmax, LogSoftmax) or the input (the rest).
+    /// reuses them. Each backward keeps one value, the output (Exp, Sqrt, Softmax, LogSoftmax) or the input (the rest),
+    /// and reads the constants.
     /// Both directions call the runtime's kernels in ModelGen.Kernels.Elementwise, which eager mode runs too.
     /// </summary>
     internal sealed class PointwiseOp : Operator
@@ -78,7 +79,15 @@ namespace ModelGen.Generator.Ops
 
         public override string OpsMethod => Kind.ToString();
 
-        public override string Saves => _info.KeepsOutput ? "its output" : "its input";
+        /// <summary>The output or the input, and the constant arguments (inputs 1.., literals that take no memory).</summary>
+        public override SavedValues Saves
+        {
+            get
+            {
+                SavedValues kept = _info.KeepsOutput ? SavedValues.None.WithOutput() : SavedValues.None.WithInput(0);
+                return kept.WithNames(new[] { "x" }.Concat(_info.Constants.Select(c => c.Name)).ToArray()).WithInputs(1, _info.Constants.Length);
+            }
+        }
 
         public override int Trace(GraphTracer tracer, ExprSpec call, int[] args)
         {
@@ -156,6 +165,8 @@ namespace ModelGen.Generator.Ops
     {
         public override string TypeName => "PReLU";
 
+        public override IReadOnlyList<OpKind> Operators => new[] { OpKind.PRelu };
+
         public override IEnumerable<ParameterInfo> Parameters(GraphTracer tracer, LayerSpec layer)
         {
             double count = Arg(layer, "numParameters", 1);
@@ -200,7 +211,7 @@ namespace ModelGen.Generator.Ops
     {
         public override OpKind Kind => OpKind.PRelu;
         public override string Name => "prelu";
-        public override string Saves => "its input and the slopes";
+        public override SavedValues Saves => SavedValues.None.WithNames("x", "slopes").WithInputs(0, 1);
 
         public override void Differentiate(GradientBuilder g, Node node, int dY)
         {

@@ -13,6 +13,9 @@ namespace ModelGen.Generator.Ops
         /// <summary>The runtime type's name, e.g. "Linear".</summary>
         public abstract string TypeName { get; }
 
+        /// <summary>The IR operators its Forward traces into (listed in docs/operators.md).</summary>
+        public abstract IReadOnlyList<OpKind> Operators { get; }
+
         /// <summary>Validates the constructor arguments and lists the parameters in Parameters() order.</summary>
         public abstract IEnumerable<ParameterInfo> Parameters(GraphTracer tracer, LayerSpec layer);
 

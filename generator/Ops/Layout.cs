@@ -63,6 +63,7 @@ namespace ModelGen.Generator.Ops
         public override OpKind Kind => OpKind.Flatten;
         public override string Name => "flatten";
         public override string OpsMethod => "Flatten";
+        public override SavedValues Saves => OperatorTable.Of(OpKind.Reshape).Saves;
 
         public override int Trace(GraphTracer tracer, ExprSpec call, int[] args)
         {
@@ -134,6 +135,7 @@ namespace ModelGen.Generator.Ops
         public override OpKind Kind => OpKind.Transpose;
         public override string Name => "transpose";
         public override string OpsMethod => "Transpose";
+        public override SavedValues Saves => OperatorTable.Of(OpKind.Permute).Saves;
 
         public override int Trace(GraphTracer tracer, ExprSpec call, int[] args)
         {

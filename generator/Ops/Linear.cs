@@ -15,6 +15,8 @@ namespace ModelGen.Generator.Ops
     {
         public override string TypeName => "Linear";
 
+        public override IReadOnlyList<OpKind> Operators => new[] { OpKind.MatMul, OpKind.Add };
+
         public override IEnumerable<ParameterInfo> Parameters(GraphTracer tracer, LayerSpec layer)
         {
             int inFeatures = Features(tracer, layer, "inFeatures");

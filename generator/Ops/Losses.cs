@@ -10,14 +10,15 @@ namespace ModelGen.Generator.Ops
     /// <summary>
     /// Mean cross-entropy of logits [N, C] against class indices [N], with PyTorch's label smoothing and ignore index
     /// as optional constant arguments (Value: ε; Geometry: [ignoreIndex], empty at the defaults). The backward
-    /// recomputes the softmax from the logits, so it keeps the logits and nothing else: dLogits = (softmax - target)·g / kept rows.
+    /// recomputes the softmax from the logits, so of the activations it keeps the logits alone (and reads the integer
+    /// labels): dLogits = (softmax - target)·g / kept rows.
     /// </summary>
     internal sealed class CrossEntropyOp : Operator
     {
         public override OpKind Kind => OpKind.CrossEntropy;
         public override string Name => "cross_entropy";
         public override string OpsMethod => "CrossEntropy";
-        public override string Saves => "the logits";
+        public override SavedValues Saves => SavedValues.None.WithNames("logits", "labels").WithInputs(0, 1);
 
         public override int Trace(GraphTracer tracer, ExprSpec call, int[] args)
         {
@@ -81,7 +82,7 @@ namespace ModelGen.Generator.Ops
         public override OpKind Kind => OpKind.MseLoss;
         public override string Name => "mse_loss";
         public override string OpsMethod => "MseLoss";
-        public override string Saves => "the prediction and the target";
+        public override SavedValues Saves => SavedValues.None.WithNames("prediction", "target").WithInputs(0, 1);
 
         public override int Trace(GraphTracer tracer, ExprSpec call, int[] args)
         {

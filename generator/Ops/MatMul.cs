@@ -20,7 +20,7 @@ namespace ModelGen.Generator.Ops
         public override OpKind Kind => OpKind.MatMul;
         public override string Name => "matmul";
         public override string OpsMethod => "MatMul";
-        public override string Saves => "both operands (A for dB, B for dA)";
+        public override SavedValues Saves => SavedValues.None.WithNames("A", "B").WithInput(0, forGradientOf: 1).WithInput(1, forGradientOf: 0);
 
         /// <summary>The inner dimension of op(A) and op(B), and the result shape; null when it cannot be expressed.</summary>
         public static Shape? ResultShape(Shape a, bool transA, Shape b, bool transB, out SizeExpr innerA, out SizeExpr innerB)

@@ -11,7 +11,7 @@ namespace ModelGen.Generator.Ops
     /// Losses of a prediction against a float target of the same shape, as PyTorch defines them with mean reduction:
     /// L1Loss, SmoothL1Loss(beta), HuberLoss(delta), BCEWithLogits, and KLDiv (log-space input, probability target,
     /// 'batchmean': the sum divided by the leading dimension). Value holds beta or delta. Each backward reads both
-    /// inputs (KLDiv's input gradient needs only the target).
+    /// inputs, except that BCEWithLogits' target gradient needs only the logits and KLDiv's input gradient only the target.
     /// </summary>
     internal sealed class PairLossOp : Operator
     {
@@ -36,7 +36,23 @@ namespace ModelGen.Generator.Ops
 
         public override string OpsMethod => Kind.ToString();
 
-        public override string Saves => Kind == OpKind.KLDiv ? "the target (and the input when the target needs a gradient)" : "the prediction and the target";
+        /// <summary>
+        /// L1, SmoothL1, Huber: both inputs for either gradient. BCEWithLogits: the logits for both, the target only for
+        /// dlogits. KLDiv: the target for both, the input only for dtarget.
+        /// </summary>
+        public override SavedValues Saves
+        {
+            get
+            {
+                SavedValues named = SavedValues.None.WithNames(Role, "target");
+                switch (Kind)
+                {
+                    case OpKind.BCEWithLogits: return named.WithInput(0).WithInput(1, forGradientOf: 0);
+                    case OpKind.KLDiv: return named.WithInput(0, forGradientOf: 1).WithInput(1);
+                    default: return named.WithInputs(0, 1);
+                }
+            }
+        }
 
         private string Role => Kind == OpKind.BCEWithLogits ? "logits" : Kind == OpKind.KLDiv ? "input" : "prediction";
 
@@ -156,13 +172,15 @@ namespace ModelGen.Generator.Ops
 
     /// <summary>
     /// Mean negative log-likelihood of log-probabilities [N, C] at class indices [N] (rows labelled −100 skipped, as
-    /// PyTorch's default ignore_index). The backward keeps nothing: it writes −g/kept at each row's label.
+    /// PyTorch's default ignore_index). The backward keeps only the labels (no activation): it writes −g/kept at each
+    /// row's label.
     /// </summary>
     internal sealed class NllLossOp : Operator
     {
         public override OpKind Kind => OpKind.NllLoss;
         public override string Name => "nll_loss";
         public override string OpsMethod => "NllLoss";
+        public override SavedValues Saves => SavedValues.None.WithNames("log-probabilities", "labels").WithInput(1);
 
         public override int Trace(GraphTracer tracer, ExprSpec call, int[] args)
         {

@@ -52,7 +52,7 @@ namespace ModelGen.Generator.Ops
     {
         public override OpKind Kind => OpKind.BatchNormApply;
         public override string Name => "batch_norm_apply";
-        public override string Saves => "its input and the batch statistics";
+        public override SavedValues Saves => SavedValues.None.WithNames("x", "stats", "gamma", "beta").WithInput(0).WithInput(1).WithInput(2, forGradientOf: 0);
 
         public override void Differentiate(GradientBuilder g, Node node, int dY)
         {
@@ -147,6 +147,8 @@ namespace ModelGen.Generator.Ops
 
         public override string TypeName => _spatialRank == 2 ? "BatchNorm2d" : "BatchNorm1d";
 
+        public override IReadOnlyList<OpKind> Operators => new[] { OpKind.BatchNormStats, OpKind.BatchNormApply, OpKind.BatchNormInfer };
+
         public override IEnumerable<ParameterInfo> Parameters(GraphTracer tracer, LayerSpec layer)
         {
             double features = Arg(layer, "numFeatures", -1);
@@ -179,6 +181,8 @@ namespace ModelGen.Generator.Ops
     internal sealed class DropoutLayer : LayerDefinition
     {
         public override string TypeName => "Dropout";
+
+        public override IReadOnlyList<OpKind> Operators => new[] { OpKind.DropoutMask, OpKind.Mul };
 
         public override IEnumerable<ParameterInfo> Parameters(GraphTracer tracer, LayerSpec layer)
         {

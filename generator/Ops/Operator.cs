@@ -61,8 +61,11 @@ namespace ModelGen.Generator.Ops
         /// <summary>The <c>ModelGen.Ops</c> method this operator is traced from, if users call it directly.</summary>
         public virtual string? OpsMethod => null;
 
-        /// <summary>Which forward values the backward of this operator keeps (the memory plan keeps no more).</summary>
-        public virtual string Saves => "nothing";
+        /// <summary>
+        /// Which forward values (input positions, its own output) this operator's gradient rule reads, so the backward
+        /// keeps them alive: exactly what <see cref="Differentiate"/> reads, no more and no less (SavedValuesTests checks it).
+        /// </summary>
+        public virtual SavedValues Saves => SavedValues.None;
 
         /// <summary>Traces a call of <see cref="OpsMethod"/> with traced arguments into a node; reports shape errors.</summary>
         public virtual int Trace(GraphTracer tracer, ExprSpec call, int[] args)

@@ -42,8 +42,11 @@ namespace ModelGen.Generator.Ops
         private static readonly Dictionary<string, Operator> ByOpsMethod =
             All.Where(o => o.OpsMethod != null).ToDictionary(o => o.OpsMethod!, System.StringComparer.Ordinal);
 
-        private static readonly Dictionary<string, LayerDefinition> Layers =
-            new LayerDefinition[] { new LinearLayer(), new Conv2dLayer(), new PoolLayer(OpKind.MaxPool2d), new PoolLayer(OpKind.AvgPool2d), new PReluLayer(), new AdaptiveAvgPoolLayer(), new BatchNormLayer(1), new BatchNormLayer(2), new DropoutLayer() }.ToDictionary(l => l.TypeName, System.StringComparer.Ordinal);
+        private static readonly LayerDefinition[] AllLayers =
+            { new LinearLayer(), new Conv2dLayer(), new PoolLayer(OpKind.MaxPool2d), new PoolLayer(OpKind.AvgPool2d), new PReluLayer(), new AdaptiveAvgPoolLayer(),
+              new BatchNormLayer(1), new BatchNormLayer(2), new DropoutLayer() };
+
+        private static readonly Dictionary<string, LayerDefinition> Layers = AllLayers.ToDictionary(l => l.TypeName, System.StringComparer.Ordinal);
 
         public static Operator Of(OpKind kind) => ByKind[kind];
 
@@ -52,5 +55,11 @@ namespace ModelGen.Generator.Ops
         public static LayerDefinition? Layer(string typeName) => Layers.TryGetValue(typeName, out LayerDefinition? layer) ? layer : null;
 
         public static IEnumerable<string> OpsMethods => ByOpsMethod.Keys.OrderBy(k => k, System.StringComparer.Ordinal);
+
+        /// <summary>Every operator, in table order (for documentation and tests).</summary>
+        public static IReadOnlyList<Operator> Operators => All;
+
+        /// <summary>Every layer type, in table order (for documentation and tests).</summary>
+        public static IReadOnlyList<LayerDefinition> LayerTypes => AllLayers;
     }
 }

@@ -22,7 +22,7 @@ namespace ModelGen.Generator.Ops
 
         public override string Name => Kind == OpKind.MaxPool2d ? "max_pool2d" : "avg_pool2d";
 
-        public override string Saves => Kind == OpKind.MaxPool2d ? "its input and its output" : "nothing";
+        public override SavedValues Saves => Kind == OpKind.MaxPool2d ? SavedValues.None.WithInput(0).WithOutput() : SavedValues.None;
 
         private string Kernel => Kind == OpKind.MaxPool2d ? "MaxPool2d" : "AvgPool2d";
 
@@ -72,6 +72,8 @@ namespace ModelGen.Generator.Ops
         public PoolLayer(OpKind kind) => _kind = kind;
 
         public override string TypeName => _kind == OpKind.MaxPool2d ? "MaxPool2d" : "AvgPool2d";
+
+        public override IReadOnlyList<OpKind> Operators => new[] { _kind };
 
         public override IEnumerable<ParameterInfo> Parameters(GraphTracer tracer, LayerSpec layer)
         {

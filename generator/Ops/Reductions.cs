@@ -93,7 +93,7 @@ namespace ModelGen.Generator.Ops
         /// <summary>Max is traced directly; Sum and Mean arrive through <see cref="ReduceOp"/>, which owns their names.</summary>
         public override string? OpsMethod => Kind == OpKind.MaxAxis ? "Max" : null;
 
-        public override string Saves => Kind == OpKind.MaxAxis ? "its input and its output" : "nothing";
+        public override SavedValues Saves => Kind == OpKind.MaxAxis ? SavedValues.None.WithInput(0).WithOutput() : SavedValues.None;
 
         public override int Trace(GraphTracer tracer, ExprSpec call, int[] args)
             => TraceAxis(tracer, call, args, Kind, "Max");

@@ -56,6 +56,7 @@ namespace ModelGen.Generator.Ops
         public override OpKind Kind => OpKind.GlobalAvgPool;
         public override string Name => "global_avg_pool";
         public override string OpsMethod => "GlobalAvgPool";
+        public override SavedValues Saves => OperatorTable.Of(OpKind.AdaptiveAvgPool2d).Saves;
 
         public override int Trace(GraphTracer tracer, ExprSpec call, int[] args)
             => AdaptiveAvgPoolOp.Make(tracer, call, args[0], "GlobalAvgPool", 1, global: true, layer: "");
@@ -67,6 +68,8 @@ namespace ModelGen.Generator.Ops
     internal sealed class AdaptiveAvgPoolLayer : LayerDefinition
     {
         public override string TypeName => "AdaptiveAvgPool2d";
+
+        public override IReadOnlyList<OpKind> Operators => new[] { OpKind.AdaptiveAvgPool2d };
 
         public override IEnumerable<ParameterInfo> Parameters(GraphTracer tracer, LayerSpec layer)
         {
