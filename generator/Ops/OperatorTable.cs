@@ -28,6 +28,7 @@ namespace ModelGen.Generator.Ops
             new NllLossOp(), new NllGradOp(),
             new FlattenOp(), new PermuteOp(), new TransposeOp(), new ConcatOp(), new SliceOp(), new SliceGradOp(),
             new GlobalAvgPoolOp(), new AdaptiveAvgPoolOp(), new AdaptiveAvgPoolGradOp(), new UpsampleOp(), new UpsampleGradOp(),
+            new ConvTranspose2dOp(), new ConvTranspose2dGradInputOp(), new ConvTranspose2dGradWeightOp(), new ConvTranspose2dGradBiasOp(),
         }
         .Concat(PointwiseInfo.All.Select(i => (Operator)new PointwiseOp(i)))
         .Concat(PointwiseInfo.All.Select(i => (Operator)new PointwiseGradOp(i)))
@@ -40,7 +41,7 @@ namespace ModelGen.Generator.Ops
             All.Where(o => o.OpsMethod != null).ToDictionary(o => o.OpsMethod!, System.StringComparer.Ordinal);
 
         private static readonly Dictionary<string, LayerDefinition> Layers =
-            new LayerDefinition[] { new LinearLayer(), new Conv2dLayer(), new PoolLayer(OpKind.MaxPool2d), new PoolLayer(OpKind.AvgPool2d), new PReluLayer(), new AdaptiveAvgPoolLayer() }.ToDictionary(l => l.TypeName, System.StringComparer.Ordinal);
+            new LayerDefinition[] { new LinearLayer(), new Conv2dLayer(), new PoolLayer(OpKind.MaxPool2d), new PoolLayer(OpKind.AvgPool2d), new PReluLayer(), new AdaptiveAvgPoolLayer(), new ConvTranspose2dLayer() }.ToDictionary(l => l.TypeName, System.StringComparer.Ordinal);
 
         public static Operator Of(OpKind kind) => ByKind[kind];
 
