@@ -78,7 +78,7 @@ namespace ModelGen.Generator.IR
             {
                 LayerDefinition definition = OperatorTable.Layer(layer.Kind)
                     ?? throw Fail(DiagnosticDescriptors.InvalidLayer, layer.Origin, layer.Name,
-                        $"ModelGen has no layer '{layer.Kind}' yet; the layers it compiles are: Linear, Conv2d, MaxPool2d, AvgPool2d, PReLU");
+                        $"ModelGen has no layer '{layer.Kind}' yet; the layers it compiles are: " + string.Join(", ", OperatorTable.LayerTypes.Select(l => l.TypeName)));
                 int first = Builder.Parameters.Count;
                 Builder.Parameters.AddRange(definition.Parameters(this, layer));
                 _layers[layer.Name] = (layer, definition, first);

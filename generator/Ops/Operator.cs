@@ -42,6 +42,8 @@ namespace ModelGen.Generator
         L1Loss, SmoothL1Loss, HuberLoss, BCEWithLogits, KLDiv,
         L1Grad, SmoothL1Grad, HuberGrad, BCEWithLogitsGrad, BCEWithLogitsTargetGrad, KLDivGrad, KLDivTargetGrad,
         NllLoss, NllGrad,
+        // Transposed convolution (Ops/ConvolutionTranspose.cs)
+        ConvTranspose2d, ConvTranspose2dGradInput, ConvTranspose2dGradWeight, ConvTranspose2dGradBias,
     }
 }
 

@@ -31,6 +31,7 @@ namespace ModelGen.Generator.Ops
             new NllLossOp(), new NllGradOp(),
             new FlattenOp(), new PermuteOp(), new TransposeOp(), new ConcatOp(), new SliceOp(), new SliceGradOp(),
             new GlobalAvgPoolOp(), new AdaptiveAvgPoolOp(), new AdaptiveAvgPoolGradOp(), new UpsampleOp(), new UpsampleGradOp(),
+            new ConvTranspose2dOp(), new ConvTranspose2dGradInputOp(), new ConvTranspose2dGradWeightOp(), new ConvTranspose2dGradBiasOp(),
         }
         .Concat(PointwiseInfo.All.Select(i => (Operator)new PointwiseOp(i)))
         .Concat(PointwiseInfo.All.Select(i => (Operator)new PointwiseGradOp(i)))
@@ -44,7 +45,7 @@ namespace ModelGen.Generator.Ops
 
         private static readonly LayerDefinition[] AllLayers =
             { new LinearLayer(), new Conv2dLayer(), new PoolLayer(OpKind.MaxPool2d), new PoolLayer(OpKind.AvgPool2d), new PReluLayer(), new AdaptiveAvgPoolLayer(),
-              new BatchNormLayer(1), new BatchNormLayer(2), new DropoutLayer() };
+              new BatchNormLayer(1), new BatchNormLayer(2), new DropoutLayer(), new ConvTranspose2dLayer() };
 
         private static readonly Dictionary<string, LayerDefinition> Layers = AllLayers.ToDictionary(l => l.TypeName, System.StringComparer.Ordinal);
 

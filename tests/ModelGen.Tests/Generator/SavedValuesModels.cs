@@ -24,7 +24,24 @@ public static class SavedValuesModels
         [nameof(ProbabilisticLosses)] = ProbabilisticLosses,
         [nameof(ClassLosses)] = ClassLosses,
         [nameof(NormalizationAndDropout)] = NormalizationAndDropout,
+        [nameof(TransposedConvolution)] = TransposedConvolution,
     };
+
+    /// <summary>A transposed convolution on the input itself (no input gradient) and one inside (both gradients).</summary>
+    public const string TransposedConvolution = GeneratorHarness.Usings + """
+        [Model]
+        public sealed partial class TransposedConvolution
+        {
+            readonly ConvTranspose2d up = new(2, 3, 3, stride: 2);
+            readonly ConvTranspose2d again = new(3, 2, 2, bias: false);
+            readonly Linear head = new(2 * 10 * 10, 3);
+
+            public Tensor Forward([Shape("B", 2, 4, 4)] Tensor x) => head.Forward(Flatten(again.Forward(Tanh(up.Forward(x)))));
+
+            [Loss]
+            public Tensor Loss(Tensor logits, [Shape("B")] Tensor labels) => CrossEntropy(logits, labels);
+        }
+        """;
 
     /// <summary>BatchNorm2d on the input itself (no input gradient), BatchNorm1d inside, and dropout.</summary>
     public const string NormalizationAndDropout = GeneratorHarness.Usings + """
