@@ -243,3 +243,54 @@ public class ConvolutionDiagnosticsTests
             }
             """, "MG0001", "fc expects 100 input features but receives [B, 4, 10, 10] from conv");
 }
+
+/// <summary>Shape and declaration diagnostics of batch norm and dropout, with exact spans.</summary>
+public class NormalizationDiagnosticsTests
+{
+    private static void AssertSingle(string markedSource, string id, string message)
+    {
+        int start = markedSource.IndexOf("[|", StringComparison.Ordinal);
+        int end = markedSource.IndexOf("|]", StringComparison.Ordinal) - 2;
+        string source = GeneratorHarness.Usings + markedSource.Replace("[|", "").Replace("|]", "");
+        Diagnostic diagnostic = Assert.Single(GeneratorHarness.Run(source).ModelDiagnostics);
+        Assert.Equal(id, diagnostic.Id);
+        Assert.Equal(start + GeneratorHarness.Usings.Length, diagnostic.Location.SourceSpan.Start);
+        Assert.Equal(end - start, diagnostic.Location.SourceSpan.Length);
+        Assert.Equal(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void BatchNorm2d_ChannelsDiffer_MG0009NamesBothAndTheSource()
+        => AssertSingle("""
+            [Model]
+            public partial class M
+            {
+                readonly Conv2d conv = new(1, 6, 3);
+                readonly BatchNorm2d norm = new(8);
+                public Tensor Forward([Shape("B", 1, 10, 10)] Tensor x) => [|norm.Forward(conv.Forward(x))|];
+            }
+            """, "MG0009", "norm expects [N, 8, H, W] (8 channels) but receives [B, 6, 8, 8] from conv");
+
+    [Fact]
+    public void BatchNorm1d_OnImages_MG0009()
+        => AssertSingle("""
+            [Model]
+            public partial class M
+            {
+                readonly BatchNorm1d norm = new(3);
+                public Tensor Forward([Shape("B", 3, 4, 4)] Tensor x) => [|norm.Forward(x)|];
+            }
+            """, "MG0009", "norm expects [N, 3] or [N, 3, L] (3 channels) but receives [B, 3, 4, 4] from input 'x'");
+
+    [Fact]
+    public void Dropout_ProbabilityAboveOne_MG0007AtTheField()
+        => AssertSingle("""
+            [Model]
+            public partial class M
+            {
+                readonly Linear fc = new(4, 4);
+                readonly Dropout [|drop = new(1.5f)|];
+                public Tensor Forward([Shape("B", 4)] Tensor x) => drop.Forward(fc.Forward(x));
+            }
+            """, "MG0007", "Layer 'drop': p must be a probability in [0, 1], but is 1.5");
+}
