@@ -38,7 +38,7 @@ namespace ModelGen.Generator
                 .Select(static (p, _) => p.Spec!)
                 .WithTrackingName(SpecStep);
 
-            // 3. Trace, check shapes, differentiate, run the passes and emit C#: source text and located-later diagnostics.
+            // 3. Trace, check shapes, lint, differentiate, run the passes and emit C#: source text and located-later diagnostics.
             IncrementalValuesProvider<ModelOutput> outputs = specs
                 .Select(static (spec, ct) => Compile(spec, ct))
                 .WithTrackingName(CompileStep);
@@ -67,8 +67,9 @@ namespace ModelGen.Generator
             {
                 var (traced, errors) = GraphTracer.Trace(spec, cancellation);
                 if (traced == null) return new ModelOutput(spec.FullName, "", errors);
+                EquatableArray<DiagnosticInfo> warnings = Lints.ModelLints.Run(spec, traced).ToEquatableArray();
                 CompiledGraphs compiled = Pipeline.Run(traced, cancellation);
-                return new ModelOutput(spec.FullName, ModelEmitter.Emit(spec, traced, compiled), EquatableArray<DiagnosticInfo>.Empty);
+                return new ModelOutput(spec.FullName, ModelEmitter.Emit(spec, traced, compiled), warnings);
             }
             catch (OperationCanceledException)
             {

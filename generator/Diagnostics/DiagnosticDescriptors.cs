@@ -51,6 +51,37 @@ namespace ModelGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor OperandShapeMismatch = Error("MG0009",
             "Operand shape does not fit", "{0} expects {1} but receives {2}");
 
+        private static DiagnosticDescriptor Warning(string id, string title, string format)
+            => new DiagnosticDescriptor(id, title, format, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpRoot + id + ".md");
+
+        /// <summary>"CrossEntropy expects logits, but receives the output of {0}: it applies log-softmax itself, so the scores are squashed twice; pass the logits".</summary>
+        public static readonly DiagnosticDescriptor SoftmaxIntoCrossEntropy = Warning("MG1001",
+            "Softmax output passed to CrossEntropy", "CrossEntropy expects logits, but receives the output of {0}: it applies log-softmax itself, so the scores are squashed twice; pass the logits");
+
+        /// <summary>"BCEWithLogits expects logits, but receives the output of Sigmoid: it applies the sigmoid itself; pass the logits".</summary>
+        public static readonly DiagnosticDescriptor SigmoidIntoBceWithLogits = Warning("MG1002",
+            "Sigmoid output passed to BCEWithLogits", "BCEWithLogits expects logits, but receives the output of Sigmoid: it applies the sigmoid itself; pass the logits");
+
+        /// <summary>"Log(Softmax(x)) is numerically unstable: Softmax can round to 0 and Log then gives -infinity; use LogSoftmax(x)".</summary>
+        public static readonly DiagnosticDescriptor LogOfSoftmax = Warning("MG1003",
+            "Log of Softmax", "Log(Softmax(x)) is numerically unstable: Softmax can round to 0 and Log then gives -infinity; use LogSoftmax(x)");
+
+        /// <summary>"The bias of '{0}' is cancelled by batch norm '{1}', which subtracts the batch mean; declare '{0}' with bias: false".</summary>
+        public static readonly DiagnosticDescriptor BiasBeforeBatchNorm = Warning("MG1004",
+            "Bias cancelled by batch norm", "The bias of '{0}' is cancelled by batch norm '{1}', which subtracts the batch mean; declare '{0}' with bias: false");
+
+        /// <summary>"'{0}' follows '{1}' with no nonlinearity between them, so the two collapse into one linear map; add an activation such as Relu".</summary>
+        public static readonly DiagnosticDescriptor LinearWithoutNonlinearity = Warning("MG1005",
+            "Linear maps without a nonlinearity between", "'{0}' follows '{1}' with no nonlinearity between them, so the two collapse into one linear map; add an activation such as Relu");
+
+        /// <summary>"{0}".</summary>
+        public static readonly DiagnosticDescriptor ParametersNeverTrain = Warning("MG1006",
+            "Parameters that never train", "{0}");
+
+        /// <summary>"{0}".</summary>
+        public static readonly DiagnosticDescriptor DropoutPlacement = Warning("MG1007",
+            "Dropout placed where it harms", "{0}");
+
         /// <summary>"ModelGen failed on '{0}' ({1}): {2}. This is a bug in ModelGen; please report it.".</summary>
         public static readonly DiagnosticDescriptor InternalError = Error("MG9999",
             "ModelGen internal error", "ModelGen failed on '{0}' ({1}): {2}. This is a bug in ModelGen; please report it.");
@@ -68,6 +99,13 @@ namespace ModelGen.Generator.Diagnostics
                 case "MG0007": return InvalidLayer;
                 case "MG0008": return InvalidModel;
                 case "MG0009": return OperandShapeMismatch;
+                case "MG1001": return SoftmaxIntoCrossEntropy;
+                case "MG1002": return SigmoidIntoBceWithLogits;
+                case "MG1003": return LogOfSoftmax;
+                case "MG1004": return BiasBeforeBatchNorm;
+                case "MG1005": return LinearWithoutNonlinearity;
+                case "MG1006": return ParametersNeverTrain;
+                case "MG1007": return DropoutPlacement;
                 default: return InternalError;
             }
         }

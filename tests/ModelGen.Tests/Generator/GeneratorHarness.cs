@@ -43,7 +43,12 @@ public static class GeneratorHarness
 
     public sealed record Result(Dictionary<string, string> Sources, ImmutableArray<Diagnostic> GeneratorDiagnostics, ImmutableArray<Diagnostic> CompilationErrors)
     {
-        /// <summary>The model's diagnostics: the generator's, and none of the compiler's errors in generated code.</summary>
-        public ImmutableArray<Diagnostic> ModelDiagnostics => GeneratorDiagnostics.Where(d => d.Id.StartsWith("MG", StringComparison.Ordinal)).ToImmutableArray();
+        /// <summary>The model's errors from the generator (lint warnings are in <see cref="Lints"/>).</summary>
+        public ImmutableArray<Diagnostic> ModelDiagnostics => GeneratorDiagnostics
+            .Where(d => d.Id.StartsWith("MG", StringComparison.Ordinal) && d.Severity == DiagnosticSeverity.Error).ToImmutableArray();
+
+        /// <summary>The generator's warnings about modelling mistakes (MG1xxx).</summary>
+        public ImmutableArray<Diagnostic> Lints => GeneratorDiagnostics
+            .Where(d => d.Id.StartsWith("MG", StringComparison.Ordinal) && d.Severity == DiagnosticSeverity.Warning).ToImmutableArray();
     }
 }

@@ -48,7 +48,7 @@ public sealed partial class SharedLayer
     readonly Linear embed = new(6, 9);
     readonly Linear shared = new(9, 9);
     readonly Linear head = new(9, 3);
-    readonly Linear unused = new(4, 4);
+    readonly Linear unused = new(4, 4);   // deliberately unused (MG1006 is off in this project): its gradient must be zero
 
     public Tensor Forward([Shape("B", 6)] Tensor x)
     {
