@@ -82,6 +82,10 @@ namespace ModelGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor DropoutPlacement = Warning("MG1007",
             "Dropout placed where it harms", "{0}");
 
+        /// <summary>"Reshape from {0} to {1} reinterprets memory rather than swapping axes; if a transpose is meant, use Permute(x, {2})".</summary>
+        public static readonly DiagnosticDescriptor ReshapeThatSwaps = Warning("MG1008",
+            "Reshape where Permute is meant", "Reshape from {0} to {1} reinterprets memory rather than swapping axes; if a transpose is meant, use Permute(x, {2})");
+
         /// <summary>"ModelGen failed on '{0}' ({1}): {2}. This is a bug in ModelGen; please report it.".</summary>
         public static readonly DiagnosticDescriptor InternalError = Error("MG9999",
             "ModelGen internal error", "ModelGen failed on '{0}' ({1}): {2}. This is a bug in ModelGen; please report it.");
@@ -106,6 +110,7 @@ namespace ModelGen.Generator.Diagnostics
                 case "MG1005": return LinearWithoutNonlinearity;
                 case "MG1006": return ParametersNeverTrain;
                 case "MG1007": return DropoutPlacement;
+                case "MG1008": return ReshapeThatSwaps;
                 default: return InternalError;
             }
         }

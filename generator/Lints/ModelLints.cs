@@ -40,6 +40,10 @@ namespace ModelGen.Generator.Lints
                             found.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutPlacement, node.Origin,
                                 $"Batch norm '{node.Layer}' right after dropout '{before.Layer}' learns statistics of dropped activations that inference never sees; put the dropout after the batch norm"));
                         break;
+                    case OpKind.Reshape when SwappedAxes(graph[node.Input(0)].Shape, node.Shape) is string permutation:
+                        found.Add(DiagnosticInfo.Create(DiagnosticDescriptors.ReshapeThatSwaps, node.Origin,
+                            graph[node.Input(0)].Shape.ToString(), node.Shape.ToString(), permutation));
+                        break;
                     case OpKind.MatMul when node.Layer.Length > 0:
                         string? previous = LinearLayerBehind(graph, node.Input(0));
                         if (previous != null && previous != node.Layer)
@@ -55,6 +59,25 @@ namespace ModelGen.Generator.Lints
             }
             found.AddRange(ParametersThatNeverTrain(spec, graph));
             return found;
+        }
+
+        /// <summary>
+        /// When a reshape keeps the rank and the batch and only reorders distinct sizes ([B, 4, 6] to [B, 6, 4]), the
+        /// Permute dims that would swap the axes instead; null otherwise.
+        /// </summary>
+        private static string? SwappedAxes(Shape from, Shape to)
+        {
+            if (from.Rank != to.Rank || from.Rank < 3 || from[0] != to[0] || Equals(from, to)) return null;
+            var sizes = from.Dims.Skip(1).Select(d => d.Size).ToList();
+            if (sizes.Distinct().Count() != sizes.Count) return null;
+            var order = new List<int> { 0 };
+            foreach (Dim d in to.Dims.Skip(1))
+            {
+                int axis = sizes.IndexOf(d.Size);
+                if (axis < 0) return null;
+                order.Add(axis + 1);
+            }
+            return string.Join(", ", order);
         }
 
         /// <summary>The layer whose bias produced this value: a Linear's bias add or a convolution with a bias input.</summary>

@@ -31,7 +31,8 @@ namespace ModelGen.Generator.Ops
             tracer.MakeClassLabels(labels, "CrossEntropy", call.Origin);
             if (st.Rank != 1 || st[0] != sl[0])
                 throw tracer.Fail(DiagnosticDescriptors.LossInputsMismatch, call.Origin, "CrossEntropy",
-                    $"labels must be class indices of shape [{sl[0]}] to match logits {sl}, but '{tracer[labels].Name}' is {st}");
+                    $"labels must be class indices of shape [{sl[0]}] to match logits {sl}, but '{tracer[labels].Name}' is {st}" +
+                    (Equals(st, sl) ? ", which looks one-hot encoded: pass each row's class index instead" : ""));
             double smoothing = AxisReduceOp.ConstantArgument(tracer, call, args, 2, "CrossEntropy", "labelSmoothing", 0);
             int ignoreIndex = (int)AxisReduceOp.ConstantArgument(tracer, call, args, 3, "CrossEntropy", "ignoreIndex", DefaultIgnoreIndex);
             if (!(smoothing >= 0 && smoothing <= 1))
@@ -91,7 +92,8 @@ namespace ModelGen.Generator.Ops
             Shape sp = tracer[args[0]].Shape, st = tracer[args[1]].Shape;
             if (!Equals(sp, st))
                 throw tracer.Fail(DiagnosticDescriptors.LossInputsMismatch, call.Origin, "MseLoss",
-                    $"the target must have the prediction's shape {sp} ({tracer.Describe(args[0])}), but {tracer.Describe(args[1])} is {st}");
+                    $"the target must have the prediction's shape {sp} ({tracer.Describe(args[0])}), but {tracer.Describe(args[1])} is {st}" +
+                    (st.Rank == 1 && sp.Rank == 2 && st[0] == sp[0] ? "; for class labels use CrossEntropy, which takes one class index per row" : ""));
             return tracer.Add(new Node(-1, Kind, EquatableArray.Create(args), Shape.Scalar, call.Origin));
         }
 

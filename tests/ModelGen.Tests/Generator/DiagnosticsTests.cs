@@ -105,7 +105,7 @@ public class DiagnosticsTests
                 [Loss]
                 public Tensor Loss(Tensor logits, [Shape("B", 128)] Tensor labels) => [|CrossEntropy(logits, labels)|];
             }
-            """, "MG0005", "CrossEntropy cannot take these inputs: labels must be class indices of shape [B] to match logits [B, 128], but 'labels' is [B, 128]");
+            """, "MG0005", "CrossEntropy cannot take these inputs: labels must be class indices of shape [B] to match logits [B, 128], but 'labels' is [B, 128], which looks one-hot encoded: pass each row's class index instead");
 
     [Fact]
     public void Loss_NotScalar_MG0005AtTheMethod()

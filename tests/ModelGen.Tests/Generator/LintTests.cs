@@ -128,6 +128,49 @@ public class LintTests
             }
             """, "MG1007", "Batch norm 'bn' right after dropout 'drop' learns statistics of dropped activations that inference never sees; put the dropout after the batch norm");
 
+    [Fact]
+    public void ReshapeThatSwapsAxes_MG1008SuggestsThePermute()
+        => AssertSingleLint("""
+            [Model]
+            public partial class M
+            {
+                readonly Linear fc = new(4, 3);
+                public Tensor Forward([Shape("B", 4, 6)] Tensor x) => fc.Forward([|Reshape(x, -1, 6, 4)|]);
+            }
+            """, "MG1008", "Reshape from [B, 4, 6] to [B, 6, 4] reinterprets memory rather than swapping axes; if a transpose is meant, use Permute(x, 0, 2, 1)");
+
+    [Fact]
+    public void CrossEntropy_OneHotTargets_ErrorSaysPassClassIndices()
+    {
+        var result = GeneratorHarness.Run(GeneratorHarness.Usings + """
+            [Model]
+            public partial class M
+            {
+                readonly Linear fc = new(4, 3);
+                public Tensor Forward([Shape("B", 4)] Tensor x) => fc.Forward(x);
+                [Loss] public Tensor Loss(Tensor logits, [Shape("B", 3)] Tensor oneHot) => CrossEntropy(logits, oneHot);
+            }
+            """);
+        Assert.EndsWith("which looks one-hot encoded: pass each row's class index instead", Assert.Single(result.ModelDiagnostics).GetMessage());
+    }
+
+    [Fact]
+    public void MseLoss_ClassLabels_ErrorSuggestsCrossEntropy()
+    {
+        var result = GeneratorHarness.Run(GeneratorHarness.Usings + """
+            [Model]
+            public partial class M
+            {
+                readonly Linear fc = new(4, 3);
+                public Tensor Forward([Shape("B", 4)] Tensor x) => fc.Forward(x);
+                [Loss] public Tensor Loss(Tensor logits, [Shape("B")] Tensor labels) => MseLoss(logits, labels);
+            }
+            """);
+        Diagnostic error = Assert.Single(result.ModelDiagnostics);
+        Assert.Equal("MG0005", error.Id);
+        Assert.EndsWith("for class labels use CrossEntropy, which takes one class index per row", error.GetMessage());
+    }
+
     [Theory]
     [InlineData(nameof(TestModels.MnistMlp))]
     [InlineData(nameof(TestModels.LeNet5))]
