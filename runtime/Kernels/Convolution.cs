@@ -134,6 +134,12 @@ public static partial class Convolution
         {
             throw new ArgumentException($"Conv2d bias has {bias.Length} elements; expected {g.OutChannels} (or none).", nameof(bias));
         }
+        if (UseDirectForward<T>(in g))
+        {
+            ForwardDirect(AsFloat(input), AsFloat(weight), AsFloat(bias), AsFloat(output), batch, in g,
+                AsFloat(workspace[..g.WorkspaceSize]));
+            return;
+        }
         int depth = g.ColumnRows, pixels = g.OutHeight * g.OutWidth;
         int groupIn = g.InChannelsPerGroup * g.InHeight * g.InWidth, groupOut = g.OutChannelsPerGroup;
         Span<T> columns = workspace[..g.WorkspaceSize];
@@ -166,6 +172,11 @@ public static partial class Convolution
         int batch, in Conv2dGeometry g, Span<T> workspace) where T : IFloatingPointIeee754<T>
     {
         CheckSpans(in g, batch, dInput.Length, weight.Length, dOutput.Length, workspace.Length, nameof(dInput), nameof(dOutput));
+        if (UseDirectBackwardInput<T>(in g))
+        {
+            BackwardInputDirect(AsFloat(dOutput), AsFloat(weight), AsFloat(dInput), batch, in g, AsFloat(workspace[..g.WorkspaceSize]));
+            return;
+        }
         int depth = g.ColumnRows, pixels = g.OutHeight * g.OutWidth;
         int groupIn = g.InChannelsPerGroup * g.InHeight * g.InWidth, groupOut = g.OutChannelsPerGroup;
         Span<T> columns = workspace[..g.WorkspaceSize];
@@ -198,6 +209,11 @@ public static partial class Convolution
     {
         CheckSpans(in g, batch, input.Length, dWeight.Length, dOutput.Length, workspace.Length, nameof(input), nameof(dOutput));
         if (batch == 0) dWeight[..g.WeightLength].Clear();
+        if (UseDirectBackwardWeight<T>(in g))
+        {
+            BackwardWeightDirect(AsFloat(dOutput), AsFloat(input), AsFloat(dWeight), batch, in g, AsFloat(workspace[..g.WorkspaceSize]));
+            return;
+        }
         int depth = g.ColumnRows, pixels = g.OutHeight * g.OutWidth;
         int groupIn = g.InChannelsPerGroup * g.InHeight * g.InWidth, groupOut = g.OutChannelsPerGroup;
         Span<T> columns = workspace[..g.WorkspaceSize];

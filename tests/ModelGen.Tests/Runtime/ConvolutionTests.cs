@@ -45,8 +45,20 @@ public class ConvolutionTests
         Assert.True(GradCheck.MaxRelativeError(y, expected) < 1e-12, $"{c}: {GradCheck.MaxRelativeError(y, expected)}");
     }
 
+    // Shapes the float32 direct kernels (Convolution.Direct.cs) take: LeNet's two layers, a partial column tile
+    // (100 pixels), two strips with a partial one (16 channels), groups, stride 2 and a partial dot-product vector.
+    public static TheoryData<ConvCase> DirectCases => new()
+    {
+        new ConvCase(2, 1, 28, 28, 6, 5, 1, 2, 1, 1, true),
+        new ConvCase(3, 6, 14, 14, 16, 5, 1, 0, 1, 1, true),
+        new ConvCase(2, 4, 9, 11, 10, 3, 1, 1, 2, 2, false),
+        new ConvCase(2, 3, 11, 9, 7, 3, 2, 1, 1, 1, true),
+        new ConvCase(1, 8, 5, 6, 4, 1, 1, 0, 1, 2, true),
+    };
+
     [Theory]
     [MemberData(nameof(Cases))]
+    [MemberData(nameof(DirectCases))]
     public void Kernels_Float32_MatchFloat64(ConvCase c)
     {
         Conv2dGeometry g = c.ToGeometry();
