@@ -67,9 +67,10 @@ namespace ModelGen.Generator
             {
                 var (traced, errors) = GraphTracer.Trace(spec, cancellation);
                 if (traced == null) return new ModelOutput(spec.FullName, "", errors);
-                EquatableArray<DiagnosticInfo> warnings = Lints.ModelLints.Run(spec, traced).ToEquatableArray();
+                var diagnostics = Lints.ModelLints.Run(spec, traced).ToList();
                 CompiledGraphs compiled = Pipeline.Run(traced, cancellation);
-                return new ModelOutput(spec.FullName, ModelEmitter.Emit(spec, traced, compiled), warnings);
+                if (spec.Report) diagnostics.Add(Lints.ModelReport.Create(spec, traced, compiled, cancellation));
+                return new ModelOutput(spec.FullName, ModelEmitter.Emit(spec, traced, compiled), diagnostics.ToEquatableArray());
             }
             catch (OperationCanceledException)
             {

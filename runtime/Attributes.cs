@@ -7,6 +7,11 @@ namespace ModelGen;
 [AttributeUsage(AttributeTargets.Class, Inherited = false)]
 public sealed class ModelAttribute : Attribute
 {
+    /// <summary>
+    /// When true, the build reports an info diagnostic (MG2001) with the parameter count, the activation memory the
+    /// backward keeps per sample, and the kernels left after fusion.
+    /// </summary>
+    public bool Report { get; set; }
 }
 
 /// <summary>

@@ -86,6 +86,10 @@ namespace ModelGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor ReshapeThatSwaps = Warning("MG1008",
             "Reshape where Permute is meant", "Reshape from {0} to {1} reinterprets memory rather than swapping axes; if a transpose is meant, use Permute(x, {2})");
 
+        /// <summary>"{0}: {1}" (opt-in with [Model(Report = true)]).</summary>
+        public static readonly DiagnosticDescriptor ModelReport = new DiagnosticDescriptor("MG2001", "Model report", "{0}: {1}", Category,
+            DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpRoot + "MG2001.md");
+
         /// <summary>"ModelGen failed on '{0}' ({1}): {2}. This is a bug in ModelGen; please report it.".</summary>
         public static readonly DiagnosticDescriptor InternalError = Error("MG9999",
             "ModelGen internal error", "ModelGen failed on '{0}' ({1}): {2}. This is a bug in ModelGen; please report it.");
@@ -111,6 +115,7 @@ namespace ModelGen.Generator.Diagnostics
                 case "MG1006": return ParametersNeverTrain;
                 case "MG1007": return DropoutPlacement;
                 case "MG1008": return ReshapeThatSwaps;
+                case "MG2001": return ModelReport;
                 default: return InternalError;
             }
         }

@@ -117,7 +117,9 @@ namespace ModelGen.Generator.Parsing
 
             if (forward == null) return null;
             string ns = symbol.ContainingNamespace.IsGlobalNamespace ? "" : symbol.ContainingNamespace.ToDisplayString();
-            return new ModelSpec(ns, symbol.Name, AccessibilityOf(symbol), layers.ToEquatableArray(), forward, loss, classOrigin);
+            bool report = symbol.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == ModelAttributeName)
+                .SelectMany(a => a.NamedArguments).Any(a => a.Key == "Report" && a.Value.Value is true);
+            return new ModelSpec(ns, symbol.Name, AccessibilityOf(symbol), layers.ToEquatableArray(), forward, loss, classOrigin) { Report = report };
         }
 
         private void CheckClassShape(TypeDeclarationSyntax syntax, INamedTypeSymbol symbol)

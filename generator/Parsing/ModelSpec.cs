@@ -17,6 +17,9 @@ namespace ModelGen.Generator.Parsing
         MethodSpec? Loss,
         int Origin)
     {
+        /// <summary>[Model(Report = true)]: report parameters, kept activations and kernels as an info diagnostic.</summary>
+        public bool Report { get; init; }
+
         public string FullName => Namespace.Length == 0 ? ClassName : Namespace + "." + ClassName;
     }
 

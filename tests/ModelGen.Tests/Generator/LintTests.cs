@@ -181,3 +181,25 @@ public class LintTests
         Assert.Empty(GeneratorHarness.Run(source).Lints);
     }
 }
+
+/// <summary>The opt-in report (MG2001) at the model's name.</summary>
+public class ModelReportTests
+{
+    [Fact]
+    public void ReportTrue_MnistMlp_CountsParametersKeptActivationsAndFusedKernels()
+    {
+        string source = TestModels.MnistMlp.Replace("[Model]", "[Model(Report = true)]");
+        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+        Diagnostic report = Assert.Single(result.GeneratorDiagnostics, d => d.Id == "MG2001");
+        Assert.Equal(DiagnosticSeverity.Info, report.Severity);
+        Assert.Equal("MnistMlp", source.Substring(report.Location.SourceSpan.Start, report.Location.SourceSpan.Length));
+        // Kept: ReLU outputs 256 + 128 (their gradients and the next layer's weight gradient) and the 10 logits (cross-entropy).
+        Assert.Equal("MnistMlp: 235,146 parameters (918.5 KiB); the backward keeps 394 activations per sample (1.5 KiB); " +
+                     "compiled Forward runs 3 kernels: matmul+bias+relu (fc1), matmul+bias+relu (fc2), matmul+bias (head)",
+                     report.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public void ReportOmitted_NoReport()
+        => Assert.DoesNotContain(GeneratorHarness.Run(TestModels.MnistMlp).GeneratorDiagnostics, d => d.Id == "MG2001");
+}
