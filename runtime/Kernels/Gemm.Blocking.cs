@@ -17,15 +17,15 @@ public static partial class Gemm
         public readonly bool TransA = transA, TransB = transB, Accumulate = accumulate, Relu = relu;
     }
 
-    private static void Run<TKernel>(in Problem p) where TKernel : struct, IMicrokernel
+    /// <summary>Runs the whole problem on the calling thread.</summary>
+    private static void RunSerial<TKernel>(in Problem p) where TKernel : struct, IMicrokernel
     {
         // Blocks are balanced (784 columns become 2×392, not 512 + 272) so no block is a thin, slow remainder.
         int ncMax = RoundUp(CeilDiv(p.N, CeilDiv(p.N, TKernel.NC)), TKernel.NR);
         PackBuffers buffers = PackBuffers.ForCurrentThread();
 
-        // Column blocks write disjoint columns of C and share nothing but the read-only inputs. To go parallel,
-        // cut n into at least one block per thread (ncMax = min(NC, RoundUp(CeilDiv(n, threads), NR))) and run
-        // RunColumnBlock on each thread with that thread's own PackBuffers.ForCurrentThread().
+        // Column blocks write disjoint columns of C and share nothing but the read-only inputs; Run (in
+        // Gemm.Threading.cs) hands a second thread a sub-problem of its own columns or rows for that reason.
         for (int jc = 0; jc < p.N; jc += ncMax)
             RunColumnBlock<TKernel>(in p, jc, Math.Min(ncMax, p.N - jc), buffers);
     }

@@ -22,8 +22,9 @@ public static partial class Gemm
 {
     /// <summary>C = op(A)·op(B) (+ C when accumulate) (+ bias[j] to column j) then activation.</summary>
     /// <remarks>
-    /// A packed, cache-blocked multiply (see Gemm.Blocking.cs). It allocates nothing once the calling thread's
-    /// packing buffers have grown to the problem's size.
+    /// A packed, cache-blocked multiply (see Gemm.Blocking.cs). A large multiply may run part of C on a second,
+    /// persistent thread (see <see cref="MaxThreads"/>); the result is bit-identical either way. It allocates
+    /// nothing once the packing buffers have grown to the problem's size and the worker thread exists.
     /// </remarks>
     /// <exception cref="ArgumentOutOfRangeException">
     /// A size is negative, or a leading dimension is less than its row length.
@@ -51,9 +52,9 @@ public static partial class Gemm
             var problem = new Problem(m, n, k, pa, lda, transA, pb, ldb, transB, pc, ldc, accumulate, pbias, relu);
             switch (SelectPath())
             {
-                case GemmPath.Vector512: Run<Kernel512>(in problem); break;
-                case GemmPath.Vector256: Run<Kernel256>(in problem); break;
-                default: Run<KernelScalar>(in problem); break;
+                case GemmPath.Vector512: Run<Kernel512>(GemmPath.Vector512, in problem); break;
+                case GemmPath.Vector256: Run<Kernel256>(GemmPath.Vector256, in problem); break;
+                default: Run<KernelScalar>(GemmPath.Scalar, in problem); break;
             }
         }
     }
