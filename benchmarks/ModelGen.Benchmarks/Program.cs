@@ -1,6 +1,6 @@
 // ModelGen's CPU benchmark: median milliseconds per compiled TrainStep (forward, cross-entropy, backward, Adam)
 // and per compiled Forward for the MLP 784-256-128-10 and LeNet-5, after warm-up, with the spread. Not a test.
-// Usage: dotnet run -c Release --project benchmarks/ModelGen.Benchmarks [seconds-per-row]
+// Usage: dotnet run -c Release --project benchmarks/ModelGen.Benchmarks [seconds-per-row] [--threads N]
 using System.Globalization;
 using System.Runtime.Intrinsics;
 using ModelGen;
@@ -9,9 +9,12 @@ using ModelGen.Optim;
 using Samples.LeNet;
 using Samples.Mnist;
 
-double seconds = args.Length > 0 ? double.Parse(args[0], CultureInfo.InvariantCulture) : 2.0;
+double seconds = args.Length > 0 && !args[0].StartsWith("--", StringComparison.Ordinal) ? double.Parse(args[0], CultureInfo.InvariantCulture) : 2.0;
+int threadsAt = Array.IndexOf(args, "--threads");
+if (threadsAt >= 0) ModelGen.Kernels.Gemm.MaxThreads = int.Parse(args[threadsAt + 1], CultureInfo.InvariantCulture);
 Console.WriteLine($"ModelGen CPU benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores, .NET {Environment.Version}, " +
-                  $"Vector512 {(Vector512.IsHardwareAccelerated ? "on" : "off")}, Vector256 {(Vector256.IsHardwareAccelerated ? "on" : "off")}, 1 thread");
+                  $"Vector512 {(Vector512.IsHardwareAccelerated ? "on" : "off")}, Vector256 {(Vector256.IsHardwareAccelerated ? "on" : "off")}, " +
+                  $"GEMM threads {ModelGen.Kernels.Gemm.MaxThreads}");
 Console.WriteLine();
 Console.WriteLine("| workload | median ms | p10..p90 ms | spread | GFLOP/s | blocks x calls |");
 Console.WriteLine("|---|---|---|---|---|---|");
