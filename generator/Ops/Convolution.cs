@@ -10,73 +10,10 @@ using ModelGen.Generator.Passes;
 namespace ModelGen.Generator.Ops
 {
     /// <summary>
-    /// 2-D convolution over NCHW, as im2col and the packed GEMM in the runtime. Inputs: x, weight, optional bias.
-    /// Every convolution node (forward and gradients) carries the full geometry
-    /// [C, H, W, O, kh, kw, sh, sw, ph, pw, dh, dw, groups], the runtime's Conv2dGeometry constructor arguments.
+    /// The geometry every convolution node carries, [C, H, W, O, kh, kw, sh, sw, ph, pw, dh, dw, groups] (the runtime's
+    /// Conv2dGeometry constructor arguments), and its workspace: one image's im2col of one group. The operators are
+    /// the shared <see cref="ConvolutionOp"/> and <see cref="ConvolutionGradOp"/> of <see cref="ConvolutionFamily.Plain"/>.
     /// </summary>
-    internal sealed class Conv2dOp : Operator
-    {
-        public override OpKind Kind => OpKind.Conv2d;
-        public override string Name => "conv2d";
-        public override SavedValues Saves => SavedValues.None.WithNames("x", "W", "bias").WithInput(0, forGradientOf: 1).WithInput(1, forGradientOf: 0);
-
-        public override SizeExpr Workspace(Graph graph, Node node) => ConvolutionGeometry.Workspace(node.Geometry);
-
-        public override void Differentiate(GradientBuilder g, Node node, int dY)
-        {
-            int x = node.Input(0), weight = node.Input(1);
-            if (g.NeedsGrad(x))
-                g.Accumulate(x, g.Add(new Node(-1, OpKind.Conv2dGradInput, EquatableArray.Create(dY, weight), g[x].Shape, -1) { Geometry = node.Geometry, Layer = node.Layer }));
-            if (g.NeedsGrad(weight))
-                g.Accumulate(weight, g.Add(new Node(-1, OpKind.Conv2dGradWeight, EquatableArray.Create(dY, x), g[weight].Shape, -1) { Geometry = node.Geometry, Layer = node.Layer }));
-            if (node.Inputs.Count > 2 && g.NeedsGrad(node.Input(2)))
-                g.Accumulate(node.Input(2), g.Add(new Node(-1, OpKind.Conv2dGradBias, EquatableArray.Create(dY), g[node.Input(2)].Shape, -1) { Geometry = node.Geometry, Layer = node.Layer }));
-        }
-
-        public override void Emit(CpuEmitContext context, Node node)
-        {
-            string bias = node.Inputs.Count > 2 ? context.Span(node.Input(2)) : "ReadOnlySpan<float>.Empty";
-            context.Line($"Convolution.Conv2dForward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {bias}, {context.Span(node.Id)}, " +
-                         $"{node.Shape[0].ToCode(context.Batch)}, {ConvolutionGeometry.Field(context, node)}, {context.Workspace(Workspace(context.Graph, node))});");
-        }
-    }
-
-    /// <summary>The gradient of a convolution's input (inputs: output gradient, weight).</summary>
-    internal sealed class Conv2dGradInputOp : Operator
-    {
-        public override OpKind Kind => OpKind.Conv2dGradInput;
-        public override string Name => "conv2d_grad_input";
-        public override SizeExpr Workspace(Graph graph, Node node) => ConvolutionGeometry.Workspace(node.Geometry);
-
-        public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Convolution.Conv2dBackwardInput<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Span(node.Id)}, " +
-                            $"{node.Shape[0].ToCode(context.Batch)}, {ConvolutionGeometry.Field(context, node)}, {context.Workspace(Workspace(context.Graph, node))});");
-    }
-
-    /// <summary>The gradient of a convolution's weight, summed over the batch (inputs: output gradient, input).</summary>
-    internal sealed class Conv2dGradWeightOp : Operator
-    {
-        public override OpKind Kind => OpKind.Conv2dGradWeight;
-        public override string Name => "conv2d_grad_weight";
-        public override SizeExpr Workspace(Graph graph, Node node) => ConvolutionGeometry.Workspace(node.Geometry);
-
-        public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Convolution.Conv2dBackwardWeight<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Span(node.Id)}, " +
-                            $"{context.Graph[node.Input(1)].Shape[0].ToCode(context.Batch)}, {ConvolutionGeometry.Field(context, node)}, {context.Workspace(Workspace(context.Graph, node))});");
-    }
-
-    /// <summary>The gradient of a convolution's bias: the output gradient summed per channel (input: output gradient).</summary>
-    internal sealed class Conv2dGradBiasOp : Operator
-    {
-        public override OpKind Kind => OpKind.Conv2dGradBias;
-        public override string Name => "conv2d_grad_bias";
-
-        public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Convolution.Conv2dBackwardBias<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, " +
-                            $"{context.Graph[node.Input(0)].Shape[0].ToCode(context.Batch)}, {ConvolutionGeometry.Field(context, node)});");
-    }
-
-    /// <summary>The geometry every convolution node carries, and its workspace (one image's im2col of one group).</summary>
     internal static class ConvolutionGeometry
     {
         public static int OutSize(int size, int kernel, int stride, int padding, int dilation)
@@ -87,9 +24,6 @@ namespace ModelGen.Generator.Ops
             int outHeight = OutSize(g[1], g[4], g[6], g[8], g[10]), outWidth = OutSize(g[2], g[5], g[7], g[9], g[11]);
             return new SizeExpr(0, (long)(g[0] / g[12]) * g[4] * g[5] * outHeight * outWidth);
         }
-
-        public static string Field(CpuEmitContext context, Node node)
-            => context.Fields.Get("Conv2dGeometry", string.Join(", ", node.Geometry.Select(Format.Int)));
     }
 
     /// <summary>

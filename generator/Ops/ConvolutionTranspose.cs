@@ -9,74 +9,6 @@ using ModelGen.Generator.Passes;
 
 namespace ModelGen.Generator.Ops
 {
-    /// <summary>
-    /// 2-D transposed convolution over NCHW (the input gradient of a Conv2d), as a GEMM and col2im in the runtime.
-    /// Inputs: x, weight [in, out/groups, k, k], optional bias. Every node of the family (forward and gradients)
-    /// carries the full geometry [C, H, W, O, kh, kw, sh, sw, ph, pw, oph, opw, dh, dw, groups], the runtime's
-    /// ConvTranspose2dGeometry constructor arguments.
-    /// </summary>
-    internal sealed class ConvTranspose2dOp : Operator
-    {
-        public override OpKind Kind => OpKind.ConvTranspose2d;
-        public override string Name => "conv_transpose2d";
-        public override SavedValues Saves => SavedValues.None.WithNames("x", "W", "bias").WithInput(0, forGradientOf: 1).WithInput(1, forGradientOf: 0);
-
-        public override SizeExpr Workspace(Graph graph, Node node) => ConvolutionTransposeGeometry.Workspace(node.Geometry);
-
-        public override void Differentiate(GradientBuilder g, Node node, int dY)
-        {
-            int x = node.Input(0), weight = node.Input(1);
-            if (g.NeedsGrad(x))
-                g.Accumulate(x, g.Add(new Node(-1, OpKind.ConvTranspose2dGradInput, EquatableArray.Create(dY, weight), g[x].Shape, -1) { Geometry = node.Geometry, Layer = node.Layer }));
-            if (g.NeedsGrad(weight))
-                g.Accumulate(weight, g.Add(new Node(-1, OpKind.ConvTranspose2dGradWeight, EquatableArray.Create(dY, x), g[weight].Shape, -1) { Geometry = node.Geometry, Layer = node.Layer }));
-            if (node.Inputs.Count > 2 && g.NeedsGrad(node.Input(2)))
-                g.Accumulate(node.Input(2), g.Add(new Node(-1, OpKind.ConvTranspose2dGradBias, EquatableArray.Create(dY), g[node.Input(2)].Shape, -1) { Geometry = node.Geometry, Layer = node.Layer }));
-        }
-
-        public override void Emit(CpuEmitContext context, Node node)
-        {
-            string bias = node.Inputs.Count > 2 ? context.Span(node.Input(2)) : "ReadOnlySpan<float>.Empty";
-            context.Line($"Convolution.ConvTranspose2dForward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {bias}, {context.Span(node.Id)}, " +
-                         $"{node.Shape[0].ToCode(context.Batch)}, {ConvolutionTransposeGeometry.Field(context, node)}, {context.Workspace(Workspace(context.Graph, node))});");
-        }
-    }
-
-    /// <summary>The gradient of a transposed convolution's input, a Conv2d of the output gradient (inputs: output gradient, weight).</summary>
-    internal sealed class ConvTranspose2dGradInputOp : Operator
-    {
-        public override OpKind Kind => OpKind.ConvTranspose2dGradInput;
-        public override string Name => "conv_transpose2d_grad_input";
-        public override SizeExpr Workspace(Graph graph, Node node) => ConvolutionTransposeGeometry.Workspace(node.Geometry);
-
-        public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Convolution.ConvTranspose2dBackwardInput<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Span(node.Id)}, " +
-                            $"{node.Shape[0].ToCode(context.Batch)}, {ConvolutionTransposeGeometry.Field(context, node)}, {context.Workspace(Workspace(context.Graph, node))});");
-    }
-
-    /// <summary>The gradient of a transposed convolution's weight, summed over the batch (inputs: output gradient, input).</summary>
-    internal sealed class ConvTranspose2dGradWeightOp : Operator
-    {
-        public override OpKind Kind => OpKind.ConvTranspose2dGradWeight;
-        public override string Name => "conv_transpose2d_grad_weight";
-        public override SizeExpr Workspace(Graph graph, Node node) => ConvolutionTransposeGeometry.Workspace(node.Geometry);
-
-        public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Convolution.ConvTranspose2dBackwardWeight<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Span(node.Id)}, " +
-                            $"{context.Graph[node.Input(1)].Shape[0].ToCode(context.Batch)}, {ConvolutionTransposeGeometry.Field(context, node)}, {context.Workspace(Workspace(context.Graph, node))});");
-    }
-
-    /// <summary>The gradient of a transposed convolution's bias: the output gradient summed per channel (input: output gradient).</summary>
-    internal sealed class ConvTranspose2dGradBiasOp : Operator
-    {
-        public override OpKind Kind => OpKind.ConvTranspose2dGradBias;
-        public override string Name => "conv_transpose2d_grad_bias";
-
-        public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Convolution.ConvTranspose2dBackwardBias<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, " +
-                            $"{context.Graph[node.Input(0)].Shape[0].ToCode(context.Batch)}, {ConvolutionTransposeGeometry.Field(context, node)});");
-    }
-
     /// <summary>The geometry every transposed-convolution node carries, and its workspace (one image's columns of one group).</summary>
     internal static class ConvolutionTransposeGeometry
     {
@@ -89,9 +21,6 @@ namespace ModelGen.Generator.Ops
             bool pointwise = g[4] == 1 && g[5] == 1 && g[6] == 1 && g[7] == 1 && g[8] == 0 && g[9] == 0 && g[10] == 0 && g[11] == 0;
             return new SizeExpr(0, pointwise ? 0 : (long)(g[3] / g[14]) * g[4] * g[5] * g[1] * g[2]);
         }
-
-        public static string Field(CpuEmitContext context, Node node)
-            => context.Fields.Get("ConvTranspose2dGeometry", string.Join(", ", node.Geometry.Select(Format.Int)));
     }
 
     /// <summary>

@@ -15,7 +15,8 @@ namespace ModelGen.Generator.Ops
             new ActivationGradOp(OpKind.ReluGrad), new ActivationGradOp(OpKind.SigmoidGrad), new ActivationGradOp(OpKind.TanhGrad),
             new ReduceOp(OpKind.Sum), new ReduceOp(OpKind.Mean), new SumToOp(), new ExpandOp(),
             new CrossEntropyOp(), new CrossEntropyGradOp(), new MseLossOp(), new MseGradOp(),
-            new Conv2dOp(), new Conv2dGradInputOp(), new Conv2dGradWeightOp(), new Conv2dGradBiasOp(),
+            new ConvolutionOp(ConvolutionFamily.Plain), new ConvolutionGradOp(ConvolutionFamily.Plain, OpKind.Conv2dGradInput),
+            new ConvolutionGradOp(ConvolutionFamily.Plain, OpKind.Conv2dGradWeight), new ConvolutionGradOp(ConvolutionFamily.Plain, OpKind.Conv2dGradBias),
             new PoolOp(OpKind.MaxPool2d), new PoolGradOp(OpKind.MaxPool2dGrad), new PoolOp(OpKind.AvgPool2d), new PoolGradOp(OpKind.AvgPool2dGrad),
             new ReshapeOp(),
             new BatchNormOp(), new BatchNormStatsOp(), new BatchNormApplyOp(), new BatchNormInferOp(),
@@ -31,7 +32,8 @@ namespace ModelGen.Generator.Ops
             new NllLossOp(), new NllGradOp(),
             new FlattenOp(), new PermuteOp(), new TransposeOp(), new ConcatOp(), new SliceOp(), new SliceGradOp(),
             new GlobalAvgPoolOp(), new AdaptiveAvgPoolOp(), new AdaptiveAvgPoolGradOp(), new UpsampleOp(), new UpsampleGradOp(),
-            new ConvTranspose2dOp(), new ConvTranspose2dGradInputOp(), new ConvTranspose2dGradWeightOp(), new ConvTranspose2dGradBiasOp(),
+            new ConvolutionOp(ConvolutionFamily.Transposed), new ConvolutionGradOp(ConvolutionFamily.Transposed, OpKind.ConvTranspose2dGradInput),
+            new ConvolutionGradOp(ConvolutionFamily.Transposed, OpKind.ConvTranspose2dGradWeight), new ConvolutionGradOp(ConvolutionFamily.Transposed, OpKind.ConvTranspose2dGradBias),
         }
         .Concat(PointwiseInfo.All.Select(i => (Operator)new PointwiseOp(i)))
         .Concat(PointwiseInfo.All.Select(i => (Operator)new PointwiseGradOp(i)))

@@ -1,0 +1,120 @@
+using ModelGen.Generator.Common;
+using ModelGen.Generator.Emit;
+using ModelGen.Generator.IR;
+using ModelGen.Generator.Passes;
+
+namespace ModelGen.Generator.Ops
+{
+    /// <summary>
+    /// What distinguishes a convolution kind (plain or transposed) for the four operators they share: the IR kinds
+    /// and names, the runtime kernels' prefix, the geometry type whose constructor arguments every node carries, and
+    /// the workspace its kernels need.
+    /// </summary>
+    internal sealed class ConvolutionFamily
+    {
+        public static readonly ConvolutionFamily Plain = new ConvolutionFamily(
+            OpKind.Conv2d, OpKind.Conv2dGradInput, OpKind.Conv2dGradWeight, OpKind.Conv2dGradBias,
+            "conv2d", "Conv2d", ConvolutionGeometry.Workspace);
+
+        public static readonly ConvolutionFamily Transposed = new ConvolutionFamily(
+            OpKind.ConvTranspose2d, OpKind.ConvTranspose2dGradInput, OpKind.ConvTranspose2dGradWeight, OpKind.ConvTranspose2dGradBias,
+            "conv_transpose2d", "ConvTranspose2d", ConvolutionTransposeGeometry.Workspace);
+
+        private ConvolutionFamily(OpKind forward, OpKind gradInput, OpKind gradWeight, OpKind gradBias,
+            string name, string kernel, System.Func<EquatableArray<int>, SizeExpr> workspace)
+        {
+            Forward = forward;
+            GradInput = gradInput;
+            GradWeight = gradWeight;
+            GradBias = gradBias;
+            Name = name;
+            Kernel = kernel;
+            Workspace = workspace;
+        }
+
+        public OpKind Forward { get; }
+        public OpKind GradInput { get; }
+        public OpKind GradWeight { get; }
+        public OpKind GradBias { get; }
+
+        /// <summary>The IR mnemonic of the forward operator; gradients append _grad_input, _grad_weight, _grad_bias.</summary>
+        public string Name { get; }
+
+        /// <summary>The runtime kernels' prefix (Convolution.{Kernel}Forward, …) and geometry type ({Kernel}Geometry).</summary>
+        public string Kernel { get; }
+
+        public System.Func<EquatableArray<int>, SizeExpr> Workspace { get; }
+
+        public string GeometryField(CpuEmitContext context, Node node)
+            => context.Fields.Get(Kernel + "Geometry", string.Join(", ", System.Linq.Enumerable.Select(node.Geometry, Format.Int)));
+    }
+
+    /// <summary>
+    /// A convolution's forward (inputs: x, weight, optional bias), as im2col or column scatter plus the packed GEMM in
+    /// the runtime. Its backward keeps x for the weight gradient and the weight for the input gradient.
+    /// </summary>
+    internal sealed class ConvolutionOp : Operator
+    {
+        private readonly ConvolutionFamily _family;
+
+        public ConvolutionOp(ConvolutionFamily family) => _family = family;
+
+        public override OpKind Kind => _family.Forward;
+        public override string Name => _family.Name;
+        public override SavedValues Saves => SavedValues.None.WithNames("x", "W", "bias").WithInput(0, forGradientOf: 1).WithInput(1, forGradientOf: 0);
+        public override SizeExpr Workspace(Graph graph, Node node) => _family.Workspace(node.Geometry);
+
+        public override void Differentiate(GradientBuilder g, Node node, int dY)
+        {
+            int x = node.Input(0), weight = node.Input(1);
+            if (g.NeedsGrad(x))
+                g.Accumulate(x, g.Add(new Node(-1, _family.GradInput, EquatableArray.Create(dY, weight), g[x].Shape, -1) { Geometry = node.Geometry, Layer = node.Layer }));
+            if (g.NeedsGrad(weight))
+                g.Accumulate(weight, g.Add(new Node(-1, _family.GradWeight, EquatableArray.Create(dY, x), g[weight].Shape, -1) { Geometry = node.Geometry, Layer = node.Layer }));
+            if (node.Inputs.Count > 2 && g.NeedsGrad(node.Input(2)))
+                g.Accumulate(node.Input(2), g.Add(new Node(-1, _family.GradBias, EquatableArray.Create(dY), g[node.Input(2)].Shape, -1) { Geometry = node.Geometry, Layer = node.Layer }));
+        }
+
+        public override void Emit(CpuEmitContext context, Node node)
+        {
+            string bias = node.Inputs.Count > 2 ? context.Span(node.Input(2)) : "ReadOnlySpan<float>.Empty";
+            context.Line($"Convolution.{_family.Kernel}Forward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {bias}, {context.Span(node.Id)}, " +
+                         $"{node.Shape[0].ToCode(context.Batch)}, {_family.GeometryField(context, node)}, {context.Workspace(Workspace(context.Graph, node))});");
+        }
+    }
+
+    /// <summary>
+    /// A convolution's gradients: of the input (inputs: output gradient, weight), of the weight summed over the batch
+    /// (inputs: output gradient, input), and of the bias, the output gradient summed per channel (input: output gradient).
+    /// </summary>
+    internal sealed class ConvolutionGradOp : Operator
+    {
+        private readonly ConvolutionFamily _family;
+
+        public ConvolutionGradOp(ConvolutionFamily family, OpKind kind)
+        {
+            _family = family;
+            Kind = kind;
+        }
+
+        public override OpKind Kind { get; }
+
+        public override string Name => _family.Name + (Kind == _family.GradInput ? "_grad_input" : Kind == _family.GradWeight ? "_grad_weight" : "_grad_bias");
+
+        public override SizeExpr Workspace(Graph graph, Node node) => Kind == _family.GradBias ? default : _family.Workspace(node.Geometry);
+
+        public override void Emit(CpuEmitContext context, Node node)
+        {
+            string dY = context.Span(node.Input(0)), dst = context.Span(node.Id), geometry = _family.GeometryField(context, node);
+            if (Kind == _family.GradBias)
+            {
+                context.Line($"Convolution.{_family.Kernel}BackwardBias<float>({dY}, {dst}, {context.Graph[node.Input(0)].Shape[0].ToCode(context.Batch)}, {geometry});");
+                return;
+            }
+            bool input = Kind == _family.GradInput;
+            string batch = (input ? node.Shape[0] : context.Graph[node.Input(1)].Shape[0]).ToCode(context.Batch);
+            context.Line($"Convolution.{_family.Kernel}Backward{(input ? "Input" : "Weight")}<float>({dY}, {context.Span(node.Input(1))}, {dst}, " +
+                         $"{batch}, {geometry}, {context.Workspace(Workspace(context.Graph, node))});");
+        }
+    }
+}
