@@ -155,9 +155,7 @@ public class ConvolutionTransposeTests
             Convolution.ConvTranspose2dBackwardWeight<double>(y64, x64, w64, batch, in g, workspace64);
         }
         Run();
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        Run();
-        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.Equal(0, Allocations.SteadyState(() => Run()));
     }
 
     [Fact]
