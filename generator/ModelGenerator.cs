@@ -22,6 +22,10 @@ namespace ModelGen.Generator
         internal const string ParseStep = "ModelGen.Parse";
         internal const string SpecStep = "ModelGen.Spec";
         internal const string CompileStep = "ModelGen.Compile";
+        internal const string OptionsStep = "ModelGen.Options";
+
+        /// <summary>The MSBuild property that turns the report (MG2001) on for every model; made visible by build/ModelGen.props.</summary>
+        internal const string ReportProperty = "ModelGenReport";
 
         public void Initialize(IncrementalGeneratorInitializationContext context)
         {
@@ -38,18 +42,24 @@ namespace ModelGen.Generator
                 .Select(static (p, _) => p.Spec!)
                 .WithTrackingName(SpecStep);
 
-            // 3. Trace, check shapes, lint, differentiate, run the passes and emit C#: source text and located-later diagnostics.
+            // 3. The project's options, as a plain value: <ModelGenReport>true</ModelGenReport> reports every model.
+            IncrementalValueProvider<GeneratorOptions> options = context.AnalyzerConfigOptionsProvider
+                .Select(static (provider, _) => GeneratorOptions.From(provider.GlobalOptions))
+                .WithTrackingName(OptionsStep);
+
+            // 4. Trace, check shapes, lint, differentiate, run the passes and emit C#: source text and located-later diagnostics.
             IncrementalValuesProvider<ModelOutput> outputs = specs
-                .Select(static (spec, ct) => Compile(spec, ct))
+                .Combine(options)
+                .Select(static (pair, ct) => Compile(pair.Left, pair.Right, ct))
                 .WithTrackingName(CompileStep);
 
-            // 4. Parse errors are reported where they are.
+            // 5. Parse errors are reported where they are.
             context.RegisterSourceOutput(parsed, static (spc, p) =>
             {
                 foreach (DiagnosticInfo d in p.Diagnostics) spc.ReportDiagnostic(d.ToDiagnostic(p.Locations));
             });
 
-            // 5. Sources are added; graph errors are located through the model's current location table.
+            // 6. Sources are added; graph errors are located through the model's current location table.
             IncrementalValuesProvider<(ModelOutput Output, ParseResult Parsed)> located = outputs
                 .Combine(parsed.Collect())
                 .Select(static (pair, _) => (pair.Left, pair.Right.First(p => p.Spec != null && p.Spec.FullName == pair.Left.FullName)));
@@ -61,7 +71,7 @@ namespace ModelGen.Generator
         }
 
         /// <summary>Everything after parsing, as plain values. Never throws: a failure is MG9999 at the model.</summary>
-        internal static ModelOutput Compile(ModelSpec spec, CancellationToken cancellation)
+        internal static ModelOutput Compile(ModelSpec spec, GeneratorOptions options, CancellationToken cancellation)
         {
             try
             {
@@ -69,7 +79,7 @@ namespace ModelGen.Generator
                 if (traced == null) return new ModelOutput(spec.FullName, "", errors);
                 var diagnostics = Lints.ModelLints.Run(spec, traced).ToList();
                 CompiledGraphs compiled = Pipeline.Run(traced, cancellation);
-                if (spec.Report) diagnostics.Add(Lints.ModelReport.Create(spec, traced, compiled, cancellation));
+                if (spec.Report || options.Report) diagnostics.Add(Lints.ModelReport.Create(spec, traced, compiled, cancellation));
                 return new ModelOutput(spec.FullName, ModelEmitter.Emit(spec, traced, compiled), diagnostics.ToEquatableArray());
             }
             catch (OperationCanceledException)

@@ -15,9 +15,9 @@ namespace ModelGen.Generator.Diagnostics
         private static DiagnosticDescriptor Error(string id, string title, string format)
             => new DiagnosticDescriptor(id, title, format, Category, DiagnosticSeverity.Error, isEnabledByDefault: true, helpLinkUri: HelpRoot + id + ".md");
 
-        /// <summary>"{0} expects {1} input features but receives {2} from {3}".</summary>
+        /// <summary>"{0} expects {1} input features but receives {2}: {3}" ({3} says where the size came from).</summary>
         public static readonly DiagnosticDescriptor LayerInputMismatch = Error("MG0001",
-            "Layer input does not fit", "{0} expects {1} input features but receives {2} from {3}");
+            "Layer input does not fit", "{0} expects {1} input features but receives {2}: {3}");
 
         /// <summary>"{0} is not supported in a model's {1}: {2}".</summary>
         public static readonly DiagnosticDescriptor UnsupportedConstruct = Error("MG0002",
@@ -50,6 +50,33 @@ namespace ModelGen.Generator.Diagnostics
         /// <summary>"{0} expects {1} but receives {2}".</summary>
         public static readonly DiagnosticDescriptor OperandShapeMismatch = Error("MG0009",
             "Operand shape does not fit", "{0} expects {1} but receives {2}");
+
+        // MG0010-MG0015: constructs a traced method cannot contain, one id each, each message saying what to write instead.
+        // MG0002 remains for whatever else the tracer cannot read.
+
+        /// <summary>"A loop is not supported in a model's {0}: {1}; write each repeated step out, one call each (a 'for' loop with constant bounds, such as 'for (int i = 0; i &lt; 3; i++)', is unrolled)".</summary>
+        public static readonly DiagnosticDescriptor LoopNotTraceable = Error("MG0010",
+            "Loop that cannot be unrolled", "A loop is not supported in a model's {0}: {1}; write each repeated step out, one call each (a 'for' loop with constant bounds, such as 'for (int i = 0; i < 3; i++)', is unrolled)");
+
+        /// <summary>"{0} is not supported in a model's {1}: the graph is traced once at build time, so it cannot choose a path at run time; compute the paths with Ops and combine them arithmetically (for example multiply by a 0/1 mask), or declare one model per variant".</summary>
+        public static readonly DiagnosticDescriptor DataDependentBranch = Error("MG0011",
+            "Branch in a traced method", "{0} is not supported in a model's {1}: the graph is traced once at build time, so it cannot choose a path at run time; compute the paths with Ops and combine them arithmetically (for example multiply by a 0/1 mask), or declare one model per variant");
+
+        /// <summary>"The call to '{0}' is not supported in a model's {1}: {2}; a traced method can call only ModelGen.Ops methods and the Forward of its layer fields, so inline a helper's body or make it a layer field".</summary>
+        public static readonly DiagnosticDescriptor UnknownCall = Error("MG0012",
+            "Call the tracer does not know", "The call to '{0}' is not supported in a model's {1}: {2}; a traced method can call only ModelGen.Ops methods and the Forward of its layer fields, so inline a helper's body or make it a layer field");
+
+        /// <summary>"{0} is not supported in a model's {1}: a traced body is a straight sequence of 'var t = ...;', 't = ...;' (or 't += ...;') and 'return ...;' over Ops calls, layer calls, tensor locals and numeric constants; move the rest out of the model".</summary>
+        public static readonly DiagnosticDescriptor UnsupportedStatement = Error("MG0013",
+            "Statement or function the tracer cannot run", "{0} is not supported in a model's {1}: a traced body is a straight sequence of 'var t = ...;', 't = ...;' (or 't += ...;') and 'return ...;' over Ops calls, layer calls, tensor locals and numeric constants; move the rest out of the model");
+
+        /// <summary>"Assigning to {0} is not supported in a model's {1}: the compiled graph does not write the model's fields or layer state; keep intermediate values in locals ('var h = ...;') and return the result".</summary>
+        public static readonly DiagnosticDescriptor AssignmentToState = Error("MG0014",
+            "Assignment to a field or layer state", "Assigning to {0} is not supported in a model's {1}: the compiled graph does not write the model's fields or layer state; keep intermediate values in locals ('var h = ...;') and return the result");
+
+        /// <summary>"Layer '{0}': argument '{1}' must be a compile-time constant so shapes are known at build time; use a literal or a const field (e.g. 'const int Hidden = 128;')".</summary>
+        public static readonly DiagnosticDescriptor NonConstantLayerArgument = Error("MG0015",
+            "Layer argument is not a constant", "Layer '{0}': argument '{1}' must be a compile-time constant so shapes are known at build time; use a literal or a const field (e.g. 'const int Hidden = 128;')");
 
         private static DiagnosticDescriptor Warning(string id, string title, string format)
             => new DiagnosticDescriptor(id, title, format, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpRoot + id + ".md");
@@ -86,7 +113,7 @@ namespace ModelGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor ReshapeThatSwaps = Warning("MG1008",
             "Reshape where Permute is meant", "Reshape from {0} to {1} reinterprets memory rather than swapping axes; if a transpose is meant, use Permute(x, {2})");
 
-        /// <summary>"{0}: {1}" (opt-in with [Model(Report = true)]).</summary>
+        /// <summary>"{0}: {1}" (opt-in with [Model(Report = true)], or for every model with the MSBuild property ModelGenReport).</summary>
         public static readonly DiagnosticDescriptor ModelReport = new DiagnosticDescriptor("MG2001", "Model report", "{0}: {1}", Category,
             DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpRoot + "MG2001.md");
 
@@ -107,6 +134,12 @@ namespace ModelGen.Generator.Diagnostics
                 case "MG0007": return InvalidLayer;
                 case "MG0008": return InvalidModel;
                 case "MG0009": return OperandShapeMismatch;
+                case "MG0010": return LoopNotTraceable;
+                case "MG0011": return DataDependentBranch;
+                case "MG0012": return UnknownCall;
+                case "MG0013": return UnsupportedStatement;
+                case "MG0014": return AssignmentToState;
+                case "MG0015": return NonConstantLayerArgument;
                 case "MG1001": return SoftmaxIntoCrossEntropy;
                 case "MG1002": return SigmoidIntoBceWithLogits;
                 case "MG1003": return LogOfSoftmax;

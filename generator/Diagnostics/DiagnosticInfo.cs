@@ -30,7 +30,8 @@ namespace ModelGen.Generator.Diagnostics
         {
             Location location = Origin >= 0 && Origin < locations.Count ? locations[Origin].ToLocation() : Location.None;
             object[] args = new object[Args.Count];
-            for (int i = 0; i < args.Length; i++) args[i] = Args[i];
+            // Line references in the arguments are resolved here, where positions are known (see SourceLine).
+            for (int i = 0; i < args.Length; i++) args[i] = SourceLine.Resolve(Args[i], locations);
             return Diagnostic.Create(DiagnosticDescriptors.ById(Id), location, args);
         }
     }

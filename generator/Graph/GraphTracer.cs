@@ -197,23 +197,40 @@ namespace ModelGen.Generator.IR
             Builder.Replace(arg, node with { Type = ElementType.Int32 });
         }
 
-        /// <summary>Where a value came from, for messages: the layer that made it, looking through shape-preserving ops.</summary>
+        /// <summary>
+        /// Where a value came from, for messages: "fc1's output (line 9)", "input 'x' (line 5)". Looks through
+        /// shape-preserving ops (Relu(fc1.Forward(x)) is still fc1's output) to the node that gave the value its shape.
+        /// The line is a reference resolved when the diagnostic is reported, so the graph stays position-free.
+        /// </summary>
         public string Describe(int id)
         {
-            Node node = this[id];
-            while (true)
+            Node node = ShapeSource(id);
+            string what;
+            switch (node.Op)
             {
-                switch (node.Op)
-                {
-                    case OpKind.Input: return $"input '{node.Name}'";
-                    case OpKind.Label: return $"'{node.Name}'";
-                    case OpKind.Param: return $"parameter '{node.Name}'";
-                    case OpKind.Const: return "a constant";
-                }
-                if (node.Layer.Length > 0) return node.Layer;
-                if (node.Inputs.Count == 0 || !Equals(this[node.Inputs[0]].Shape, node.Shape)) return OperatorTable.Of(node.Op).Name;
-                node = this[node.Inputs[0]];
+                case OpKind.Input: what = $"input '{node.Name}'"; break;
+                case OpKind.Label: what = $"'{node.Name}'"; break;
+                case OpKind.Param: what = $"parameter '{node.Name}'"; break;
+                case OpKind.Const: what = "a constant"; break;
+                default:
+                    Operator op = OperatorTable.Of(node.Op);
+                    what = (node.Layer.Length > 0 ? node.Layer : op.OpsMethod ?? op.Name) + "'s output";
+                    break;
             }
+            return what + SourceLine.Suffix(node.Origin);
+        }
+
+        /// <summary>Where one dimension of a value came from: "128 is fc1's output (line 9)".</summary>
+        public string Explain(Dim dim, int id) => $"{dim} is {Describe(id)}";
+
+        /// <summary>The node that gave <paramref name="id"/> its shape: a source, a layer, or an op that changed the shape.</summary>
+        private Node ShapeSource(int id)
+        {
+            Node node = this[id];
+            while (node.Op != OpKind.Input && node.Op != OpKind.Label && node.Op != OpKind.Param && node.Op != OpKind.Const
+                   && node.Layer.Length == 0 && node.Inputs.Count > 0 && Equals(this[node.Inputs[0]].Shape, node.Shape))
+                node = this[node.Inputs[0]];
+            return node;
         }
     }
 }

@@ -62,7 +62,7 @@ namespace ModelGen.Generator.Ops
             tracer.RequireFloat(args[1], Symbol, call.Origin);
             Shape shape = Broadcast(a.Shape, b.Shape, out string mismatch)
                 ?? throw tracer.Fail(DiagnosticDescriptors.BroadcastMismatch, call.Origin, Symbol,
-                    $"{a.Shape} ({tracer.Describe(args[0])})", $"{b.Shape} ({tracer.Describe(args[1])})", mismatch);
+                    $"{a.Shape} from {tracer.Describe(args[0])}", $"{b.Shape} from {tracer.Describe(args[1])}", mismatch);
             return tracer.Add(new Node(-1, Kind, EquatableArray.Create(args), shape, call.Origin));
         }
 

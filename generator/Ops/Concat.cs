@@ -38,7 +38,8 @@ namespace ModelGen.Generator.Ops
             int differing = Enumerable.Range(0, sa.Rank).Where(i => i != axis && sa[i] != sb[i]).DefaultIfEmpty(-1).First();
             if (differing >= 0)
                 throw tracer.Fail(DiagnosticDescriptors.OperandShapeMismatch, call.Origin, op,
-                    "tensors that match in every other axis", $"{sa} and {sb}, which differ in axis {Format.Int(differing)}");
+                    "tensors that match in every other axis",
+                    $"{sa} and {sb}, which differ in axis {Format.Int(differing)}: {tracer.Explain(sa[differing], a)}, {tracer.Explain(sb[differing], b)}");
             Shape shape = Shape.Of(sa.Dims.Select((d, i) => i == axis ? Dim.Of(d.Size + sb[i].Size) : d));
             return tracer.Add(new Node(-1, OpKind.Concat, EquatableArray.Create(a, b), shape, call.Origin) { Geometry = EquatableArray.Create(axis) });
         }

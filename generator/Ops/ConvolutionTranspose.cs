@@ -69,7 +69,10 @@ namespace ModelGen.Generator.Ops
             int weight = tracer.ParamNode(firstParameter, layer.Origin);
             Shape input = tracer[x].Shape, w = tracer[weight].Shape;
             int groups = (int)Arg(layer, "groups", 1), inChannels = w[0].Size, outChannels = w[1].Size * groups;
-            if (input.Rank != 4 || input[1] != Dim.Of(inChannels) || input[2].IsSymbolic || input[3].IsSymbolic)
+            if (input.Rank == 4 && input[1] != Dim.Of(inChannels))
+                throw tracer.Fail(DiagnosticDescriptors.OperandShapeMismatch, call.Origin, layer.Name,
+                    $"{inChannels} input channels", $"{input}: {tracer.Explain(input[1], x)}");
+            if (input.Rank != 4 || input[2].IsSymbolic || input[3].IsSymbolic)
                 throw tracer.Fail(DiagnosticDescriptors.OperandShapeMismatch, call.Origin, layer.Name,
                     $"[N, {inChannels}, H, W] ({inChannels} input channels)", $"{input} from {tracer.Describe(x)}");
             int kernel = w[2].Size, stride = (int)Arg(layer, "stride", 1), padding = (int)Arg(layer, "padding", 0);

@@ -43,7 +43,8 @@ namespace ModelGen.Generator.Ops
             Dim inFeatures = tracer[weight].Shape[1], outFeatures = tracer[weight].Shape[0];
             if (input.Rank == 0 || input.Last != inFeatures)
                 throw tracer.Fail(DiagnosticDescriptors.LayerInputMismatch, call.Origin,
-                    layer.Name, inFeatures.ToString(), input.ToString(), tracer.Describe(x));
+                    layer.Name, inFeatures.ToString(), input.ToString(),
+                    input.Rank == 0 ? $"the scalar is {tracer.Describe(x)}" : tracer.Explain(input.Last, x));
 
             int y = tracer.Add(new Node(-1, OpKind.MatMul, EquatableArray.Create(x, weight), input.WithLast(outFeatures), call.Origin)
             {

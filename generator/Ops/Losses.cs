@@ -92,7 +92,7 @@ namespace ModelGen.Generator.Ops
             Shape sp = tracer[args[0]].Shape, st = tracer[args[1]].Shape;
             if (!Equals(sp, st))
                 throw tracer.Fail(DiagnosticDescriptors.LossInputsMismatch, call.Origin, "MseLoss",
-                    $"the target must have the prediction's shape {sp} ({tracer.Describe(args[0])}), but {tracer.Describe(args[1])} is {st}" +
+                    $"the target must have the shape {sp} of the prediction, {tracer.Describe(args[0])}, but {tracer.Describe(args[1])} is {st}" +
                     (st.Rank == 1 && sp.Rank == 2 && st[0] == sp[0] ? "; for class labels use CrossEntropy, which takes one class index per row" : ""));
             return tracer.Add(new Node(-1, Kind, EquatableArray.Create(args), Shape.Scalar, call.Origin));
         }

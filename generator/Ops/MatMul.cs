@@ -45,7 +45,7 @@ namespace ModelGen.Generator.Ops
             Shape result = ResultShape(a, false, b, false, out SizeExpr innerA, out SizeExpr innerB)!;
             if (innerA != innerB || b[0].IsSymbolic || b.Last.IsSymbolic)
                 throw tracer.Fail(DiagnosticDescriptors.OperandShapeMismatch, call.Origin, "MatMul",
-                    $"[M, K]·[K, N] with equal K", $"{a} ({tracer.Describe(args[0])}) and {b} ({tracer.Describe(args[1])}): K is {a.Last} vs {b[0]}");
+                    $"[M, K]·[K, N] with equal K", $"{a} and {b}, whose inner sizes differ: {tracer.Explain(a.Last, args[0])}, {tracer.Explain(b[0], args[1])}");
             return tracer.Add(new Node(-1, OpKind.MatMul, EquatableArray.Create(args), result, call.Origin));
         }
 

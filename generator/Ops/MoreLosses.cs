@@ -64,7 +64,7 @@ namespace ModelGen.Generator.Ops
             Shape sp = tracer[prediction].Shape, st = tracer[target].Shape;
             if (!Equals(sp, st))
                 throw tracer.Fail(DiagnosticDescriptors.LossInputsMismatch, call.Origin, OpsMethod,
-                    $"the target must have the {Role}'s shape {sp} ({tracer.Describe(prediction)}), but {tracer.Describe(target)} is {st}");
+                    $"the target must have the shape {sp} of the {Role}, {tracer.Describe(prediction)}, but {tracer.Describe(target)} is {st}");
             if (Kind == OpKind.KLDiv && sp.Rank == 0)
                 throw tracer.Fail(DiagnosticDescriptors.LossInputsMismatch, call.Origin, OpsMethod,
                     $"'batchmean' divides by the leading dimension, but {tracer.Describe(prediction)} is a scalar");

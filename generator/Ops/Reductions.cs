@@ -107,7 +107,7 @@ namespace ModelGen.Generator.Ops
             bool keepDims = ConstantArgument(tracer, call, args, 2, method, "keepDims", 0) != 0;
             if (axis < -shape.Rank || axis >= shape.Rank)
                 throw tracer.Fail(DiagnosticDescriptors.OperandShapeMismatch, call.Origin, method,
-                    $"an axis from {-shape.Rank} to {shape.Rank - 1} for {shape} ({tracer.Describe(x)})", $"axis {axis}");
+                    $"an axis from {-shape.Rank} to {shape.Rank - 1} for {shape} from {tracer.Describe(x)}", $"axis {axis}");
             if (axis < 0) axis += shape.Rank;
             Dim[] dims = keepDims
                 ? shape.Dims.Select((d, i) => i == axis ? Dim.Of(1) : d).ToArray()

@@ -13,6 +13,7 @@ namespace ModelGen.Generator.Parsing
     internal sealed partial class ModelParser
     {
         private const string SupportedStatements = "a traced body may declare locals ('var h = ...;'), reassign them and return a tensor";
+        // The leftover MG0002 (expressions with no id of their own: member access, object creation, ...) says this instead.
         private const string SupportedExpressions = "use Ops calls (Relu(x), CrossEntropy(...)), layer calls (fc1.Forward(x)), tensor locals, numeric constants and + - * /";
 
         private MethodSpec? ParseMethod(IMethodSymbol method, bool isLoss)
@@ -99,12 +100,7 @@ namespace ModelGen.Generator.Parsing
             }
             else if (syntax.Body != null)
             {
-                foreach (StatementSyntax statement in syntax.Body.Statements)
-                {
-                    _cancellation.ThrowIfCancellationRequested();
-                    StmtSpec? parsed = ParseStatement(statement);
-                    if (parsed != null) statements.Add(parsed);
-                }
+                foreach (StatementSyntax statement in syntax.Body.Statements) ParseStatement(statement, statements);
             }
             else
             {
@@ -113,43 +109,104 @@ namespace ModelGen.Generator.Parsing
             return statements.ToEquatableArray();
         }
 
-        private StmtSpec? ParseStatement(StatementSyntax statement)
+        /// <summary>Appends the statements <paramref name="statement"/> traces to (a constant-bound loop gives its body once per iteration).</summary>
+        private void ParseStatement(StatementSyntax statement, List<StmtSpec> into)
         {
+            _cancellation.ThrowIfCancellationRequested();
             switch (statement)
             {
-                case LocalDeclarationStatementSyntax local when local.Declaration.Variables.Count == 1 && local.Declaration.Variables[0].Initializer != null:
+                case BlockSyntax block:
+                    foreach (StatementSyntax inner in block.Statements) ParseStatement(inner, into);
+                    return;
+                case LocalDeclarationStatementSyntax local when local.Declaration.Variables.Count == 1 && local.Declaration.Variables[0].Initializer != null
+                                                                && local.UsingKeyword.IsKind(SyntaxKind.None):
                 {
                     VariableDeclaratorSyntax variable = local.Declaration.Variables[0];
                     ExprSpec? value = ParseExpr(variable.Initializer!.Value);
-                    return value == null ? null : new StmtSpec(StmtKind.Declare, variable.Identifier.ValueText, value, Origin(variable));
+                    if (value != null) into.Add(new StmtSpec(StmtKind.Declare, variable.Identifier.ValueText, value, Origin(variable)));
+                    return;
                 }
-                case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }
-                    when assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) && assignment.Left is IdentifierNameSyntax target
-                         && _model.GetSymbolInfo(target, _cancellation).Symbol is ILocalSymbol or IParameterSymbol:
-                {
-                    ExprSpec? value = ParseExpr(assignment.Right);
-                    return value == null ? null : new StmtSpec(StmtKind.Assign, target.Identifier.ValueText, value, Origin(assignment));
-                }
+                case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }:
+                    ParseAssignment(assignment, into);
+                    return;
+                case ExpressionStatementSyntax { Expression: PostfixUnaryExpressionSyntax postfix } when IsState(postfix.Operand):
+                    Report(DiagnosticDescriptors.AssignmentToState, postfix.Operand, DescribeTarget(postfix.Operand), _methodName);
+                    return;
+                case ExpressionStatementSyntax { Expression: PrefixUnaryExpressionSyntax prefix } when IsState(prefix.Operand):
+                    Report(DiagnosticDescriptors.AssignmentToState, prefix.Operand, DescribeTarget(prefix.Operand), _methodName);
+                    return;
                 case ReturnStatementSyntax { Expression: { } returned }:
                 {
                     ExprSpec? value = ParseExpr(returned);
-                    return value == null ? null : new StmtSpec(StmtKind.Return, "", value, Origin(returned));
+                    if (value != null) into.Add(new StmtSpec(StmtKind.Return, "", value, Origin(returned)));
+                    return;
                 }
-                case ForStatementSyntax _:
+                case ForStatementSyntax loop:
+                    Unroll(loop, into);
+                    return;
                 case ForEachStatementSyntax _:
+                    Report(DiagnosticDescriptors.LoopNotTraceable, statement, _methodName, "a 'foreach' loop's iterations are not known at build time");
+                    return;
                 case WhileStatementSyntax _:
                 case DoStatementSyntax _:
-                    Report(DiagnosticDescriptors.UnsupportedConstruct, statement, "A loop", _methodName,
-                        "the graph is traced once at build time; write repeated layers out, one call each");
-                    return null;
+                    Report(DiagnosticDescriptors.LoopNotTraceable, statement, _methodName, "its condition is evaluated at run time");
+                    return;
                 case IfStatementSyntax _:
+                    Report(DiagnosticDescriptors.DataDependentBranch, statement, "An 'if' statement", _methodName);
+                    return;
                 case SwitchStatementSyntax _:
-                    Report(DiagnosticDescriptors.UnsupportedConstruct, statement, "A branch", _methodName,
-                        "the graph is traced once at build time and cannot depend on data; compute both paths with Ops instead");
-                    return null;
+                    Report(DiagnosticDescriptors.DataDependentBranch, statement, "A 'switch' statement", _methodName);
+                    return;
                 default:
-                    Report(DiagnosticDescriptors.UnsupportedConstruct, statement, Describe(statement), _methodName, SupportedStatements);
-                    return null;
+                    // try, using, lock, throw, local functions, yield, goto, discarded calls, ...
+                    Report(DiagnosticDescriptors.UnsupportedStatement, statement, Describe(statement), _methodName);
+                    return;
+            }
+        }
+
+        /// <summary><c>t = e;</c> and <c>t += e;</c> (and -= *= /=) to a local or parameter; anything else is state or unsupported.</summary>
+        private void ParseAssignment(AssignmentExpressionSyntax assignment, List<StmtSpec> into)
+        {
+            if (IsState(assignment.Left))
+            {
+                Report(DiagnosticDescriptors.AssignmentToState, assignment.Left, DescribeTarget(assignment.Left), _methodName);
+                return;
+            }
+            if (!(assignment.Left is IdentifierNameSyntax target) || !(_model.GetSymbolInfo(target, _cancellation).Symbol is ILocalSymbol or IParameterSymbol)
+                || !(assignment.IsKind(SyntaxKind.SimpleAssignmentExpression) || CompoundOperator(assignment.Kind()) != null))
+            {
+                Report(DiagnosticDescriptors.UnsupportedStatement, assignment, Describe(assignment), _methodName);
+                return;
+            }
+            string? op = CompoundOperator(assignment.Kind());
+            ExprSpec? value = op == null ? ParseExpr(assignment.Right) : Node(ExprKind.Binary, op, assignment, assignment.Left, assignment.Right);
+            if (value != null) into.Add(new StmtSpec(StmtKind.Assign, target.Identifier.ValueText, value, Origin(assignment)));
+        }
+
+        private static string? CompoundOperator(SyntaxKind kind)
+        {
+            switch (kind)
+            {
+                case SyntaxKind.AddAssignmentExpression: return "+";
+                case SyntaxKind.SubtractAssignmentExpression: return "-";
+                case SyntaxKind.MultiplyAssignmentExpression: return "*";
+                case SyntaxKind.DivideAssignmentExpression: return "/";
+                default: return null;
+            }
+        }
+
+        /// <summary>A field, property or element of the model or of a layer: state a traced method must not write.</summary>
+        private bool IsState(ExpressionSyntax target)
+            => target is ElementAccessExpressionSyntax
+            || _model.GetSymbolInfo(target, _cancellation).Symbol is IFieldSymbol or IPropertySymbol or IEventSymbol;
+
+        private string DescribeTarget(ExpressionSyntax target)
+        {
+            switch (_model.GetSymbolInfo(target, _cancellation).Symbol)
+            {
+                case IFieldSymbol _: return $"the field '{target}'";
+                case IPropertySymbol _: return $"the property '{target}'";
+                default: return $"'{target}'";
             }
         }
 
@@ -167,6 +224,7 @@ namespace ModelGen.Generator.Parsing
                     return ParseExpr(parenthesized.Expression);
                 case IdentifierNameSyntax identifier:
                     ISymbol? symbol = _model.GetSymbolInfo(identifier, _cancellation).Symbol;
+                    if (symbol != null && _loopCounters.TryGetValue(symbol, out int iteration)) return Leaf(ExprKind.Constant, "", iteration, identifier);
                     if (symbol is ILocalSymbol || symbol is IParameterSymbol) return Leaf(ExprKind.Local, identifier.Identifier.ValueText, 0, identifier);
                     if (symbol is IFieldSymbol field && _layerKinds.ContainsKey(field.Name))
                         return Unsupported(identifier, $"The layer '{field.Name}' used as a value", $"call it: {field.Name}.Forward(x)");
@@ -179,6 +237,21 @@ namespace ModelGen.Generator.Parsing
                     return Node(ExprKind.Binary, binary.OperatorToken.ValueText, expression, binary.Left, binary.Right);
                 case InvocationExpressionSyntax invocation:
                     return ParseInvocation(invocation);
+                case ConditionalExpressionSyntax _:
+                case SwitchExpressionSyntax _:
+                case BinaryExpressionSyntax coalesce when coalesce.IsKind(SyntaxKind.CoalesceExpression):
+                case ConditionalAccessExpressionSyntax _:
+                    Report(DiagnosticDescriptors.DataDependentBranch, expression, Describe(expression), _methodName);
+                    return null;
+                case AnonymousFunctionExpressionSyntax _:
+                case AwaitExpressionSyntax _:
+                case QueryExpressionSyntax _:
+                case ThrowExpressionSyntax _:
+                    Report(DiagnosticDescriptors.UnsupportedStatement, expression, Describe(expression), _methodName);
+                    return null;
+                case AssignmentExpressionSyntax assignment when IsState(assignment.Left):
+                    Report(DiagnosticDescriptors.AssignmentToState, assignment.Left, DescribeTarget(assignment.Left), _methodName);
+                    return null;
                 default:
                     return Unsupported(expression, Describe(expression), SupportedExpressions);
             }
@@ -187,7 +260,7 @@ namespace ModelGen.Generator.Parsing
         private ExprSpec? ParseInvocation(InvocationExpressionSyntax invocation)
         {
             if (!(_model.GetOperation(invocation, _cancellation) is IInvocationOperation operation))
-                return Unsupported(invocation, $"The call '{invocation.Expression}'", "it does not bind to a method; " + SupportedExpressions);
+                return UnknownCall(invocation, invocation.Expression.ToString(), "it does not bind to one method");
             IMethodSymbol method = operation.TargetMethod;
             // By parameter position; a params array contributes its elements, one argument each (Permute(x, 0, 2, 1)).
             // An omitted optional argument becomes a constant of its default value: its syntax is the call itself,
@@ -220,10 +293,16 @@ namespace ModelGen.Generator.Parsing
             if (method.Name == "Forward" && operation.Instance is IFieldReferenceOperation fieldRef && _layerKinds.ContainsKey(fieldRef.Field.Name))
                 return Node(ExprKind.LayerCall, fieldRef.Field.Name, invocation, arguments, defaults);
             if (method.Name == "Forward" && operation.Instance is IFieldReferenceOperation unknownLayer)
-                return Unsupported(invocation, $"The call '{invocation.Expression}'",
+                return UnknownCall(invocation, invocation.Expression.ToString(),
                     $"'{unknownLayer.Field.Name}' is not a layer field of the model (a field of a ModelGen layer type such as Linear)");
-            return Unsupported(invocation, $"The call to '{method.ContainingType?.Name}.{method.Name}'",
-                "a traced method can call only ModelGen.Ops and its layers' Forward, because the generator must know every operation's shape and gradient");
+            return UnknownCall(invocation, $"{method.ContainingType?.Name}.{method.Name}",
+                "the generator must know the shape and gradient of every operation it traces");
+        }
+
+        private ExprSpec? UnknownCall(InvocationExpressionSyntax invocation, string callee, string why)
+        {
+            Report(DiagnosticDescriptors.UnknownCall, invocation, callee, _methodName, why);
+            return null;
         }
 
         private static bool IsArithmetic(SyntaxKind kind)

@@ -175,8 +175,7 @@ namespace ModelGen.Generator.Parsing
                 Optional<object?> constant = argument.Value.ConstantValue;
                 if (!constant.HasValue || !TryNumber(constant.Value, out double value))
                 {
-                    Report(DiagnosticDescriptors.InvalidLayer, argument.Value.Syntax, field.Name,
-                        $"argument '{argument.Parameter.Name}' must be a compile-time constant so shapes are known at build time");
+                    Report(DiagnosticDescriptors.NonConstantLayerArgument, argument.Value.Syntax, field.Name, argument.Parameter.Name);
                     return null;
                 }
                 args.Add(new LayerArgSpec(argument.Parameter.Name, value));

@@ -176,7 +176,7 @@ public class ElementwiseDiagnosticsTests
             {
                 public Tensor Forward([Shape("B", 4)] Tensor x) => [|Ops.Softmax(Ops.Sum(x))|];
             }
-            """, "MG0009", "Softmax expects a tensor whose last axis has a fixed size but receives [] from sum");
+            """, "MG0009", "Softmax expects a tensor whose last axis has a fixed size but receives [] from Sum's output (line 6)");
 
     [Fact]
     public void PReLU_ChannelsDiffer_MG0009()
@@ -187,7 +187,7 @@ public class ElementwiseDiagnosticsTests
                 readonly PReLU act = new(3);
                 public Tensor Forward([Shape("B", 4, 5)] Tensor x) => [|act.Forward(x)|];
             }
-            """, "MG0009", "act expects an input with 3 channels on axis 1 (and fixed sizes after it) but receives [B, 4, 5] from input 'x'");
+            """, "MG0009", "act expects an input with 3 channels on axis 1 (and fixed sizes after it) but receives [B, 4, 5] from input 'x' (line 7)");
 
     [Fact]
     public void PReLU_ZeroParameters_MG0007AtTheField()

@@ -28,7 +28,7 @@ public class ConvolutionTransposeDiagnosticsTests
                 readonly ConvTranspose2d up = new(8, 1, 2, stride: 2);
                 public Tensor Forward([Shape("B", 1, 9, 9)] Tensor x) => [|up.Forward(down.Forward(x))|];
             }
-            """, "MG0009", "up expects [N, 8, H, W] (8 input channels) but receives [B, 6, 4, 4] from down");
+            """, "MG0009", "up expects 8 input channels but receives [B, 6, 4, 4]: 6 is down's output (line 8)");
 
     [Fact]
     public void ConvTranspose2d_OutputPaddingNotBelowStrideOrDilation_MG0007AtTheField()
@@ -50,7 +50,7 @@ public class ConvolutionTransposeDiagnosticsTests
                 readonly ConvTranspose2d up = new(3, 2, 1, padding: 1);
                 public Tensor Forward([Shape("B", 3, 1, 4)] Tensor x) => [|up.Forward(x)|];
             }
-            """, "MG0009", "up expects an image whose output (H - 1)*1 - 2 + 1 is at least 1 pixel in each direction but receives [B, 3, 1, 4] from input 'x'");
+            """, "MG0009", "up expects an image whose output (H - 1)*1 - 2 + 1 is at least 1 pixel in each direction but receives [B, 3, 1, 4] from input 'x' (line 7)");
 
     [Fact]
     public void ConvTranspose2d_ChannelsNotDivisibleByGroups_MG0007AtTheField()

@@ -29,6 +29,11 @@ public static class GeneratorHarness
         => CSharpGeneratorDriver.Create(new[] { new ModelGenerator().AsSourceGenerator() }, parseOptions: ParseOptions,
             driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
 
+    /// <summary>A driver that sees <paramref name="options"/> as the project's analyzer config (MSBuild properties as build_property.*).</summary>
+    public static GeneratorDriver Driver(Microsoft.CodeAnalysis.Diagnostics.AnalyzerConfigOptionsProvider options)
+        => CSharpGeneratorDriver.Create(new[] { new ModelGenerator().AsSourceGenerator() }, parseOptions: ParseOptions, optionsProvider: options,
+            driverOptions: new GeneratorDriverOptions(IncrementalGeneratorOutputKind.None, trackIncrementalGeneratorSteps: true));
+
     /// <summary>Runs the generator; returns generated sources, the generator's diagnostics and the diagnostics of the output compilation.</summary>
     public static Result Run(params string[] sources)
     {

@@ -13,7 +13,7 @@ namespace ModelGen.Tests.Generator;
 /// </summary>
 public class IncrementalCachingTests
 {
-    private static readonly string[] GraphSteps = { ModelGenerator.SpecStep, ModelGenerator.CompileStep };
+    private static readonly string[] GraphSteps = { ModelGenerator.SpecStep, ModelGenerator.CompileStep, ModelGenerator.OptionsStep };
 
     private static GeneratorDriverRunResult RunTwice(string source, Func<CSharpCompilation, CSharpCompilation> edit, out GeneratorDriverRunResult first)
     {
@@ -80,6 +80,115 @@ public class IncrementalCachingTests
         }, out _);
         var reasons = second.Results[0].TrackedSteps[ModelGenerator.CompileStep].SelectMany(s => s.Outputs).Select(o => o.Reason);
         Assert.Contains(IncrementalStepRunReason.Modified, reasons);
+    }
+
+    // Every tracked step, edit by edit: what an edit that does not change the model leaves cached, and what a change
+    // of the model or of the options re-runs. Parse re-runs on any edit of the model's file (it reads positions), but
+    // its output is Unchanged unless the model's text moved or changed.
+    private const string Parse = ModelGenerator.ParseStep, Spec = ModelGenerator.SpecStep, Compile = ModelGenerator.CompileStep, Options = ModelGenerator.OptionsStep;
+    private static readonly string[] AllSteps = { Parse, Spec, Compile, Options };
+
+    private static IncrementalStepRunReason[] Reasons(GeneratorDriverRunResult result, string step)
+        => result.Results[0].TrackedSteps[step].SelectMany(s => s.Outputs).Select(o => o.Reason).ToArray();
+
+    private static void AssertStepsUnchanged(GeneratorDriverRunResult result, params string[] steps)
+    {
+        foreach (string step in steps)
+        {
+            IncrementalStepRunReason[] reasons = Reasons(result, step);
+            Assert.NotEmpty(reasons);
+            Assert.All(reasons, r => Assert.True(r is IncrementalStepRunReason.Cached or IncrementalStepRunReason.Unchanged, $"{step} was {r}"));
+        }
+    }
+
+    private static void AssertStepsModified(GeneratorDriverRunResult result, params string[] steps)
+    {
+        foreach (string step in steps) Assert.Contains(IncrementalStepRunReason.Modified, Reasons(result, step));
+    }
+
+    private static Func<CSharpCompilation, CSharpCompilation> EditModelFile(Func<string, string> edit) => c =>
+    {
+        SyntaxTree tree = c.SyntaxTrees.First();
+        string edited = edit(tree.ToString());
+        Assert.NotEqual(tree.ToString(), edited);
+        return c.ReplaceSyntaxTree(tree, CSharpSyntaxTree.ParseText(edited, GeneratorHarness.ParseOptions, path: tree.FilePath));
+    };
+
+    [Fact]
+    public void AnotherFileEdited_EveryStepCachedOrUnchanged()
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compilation(TestModels.MnistMlp, "class Other { int A => 1; }");
+        GeneratorDriver driver = GeneratorHarness.Driver().RunGenerators(compilation);
+        SyntaxTree other = compilation.SyntaxTrees.Last();
+        GeneratorDriverRunResult second = driver.RunGenerators(compilation.ReplaceSyntaxTree(other,
+            CSharpSyntaxTree.ParseText("class Other { int A => 2; }", GeneratorHarness.ParseOptions, path: other.FilePath))).GetRunResult();
+        AssertStepsUnchanged(second, AllSteps);
+    }
+
+    [Fact]
+    public void CodeAppendedBelowTheModel_EveryStepCachedOrUnchanged()
+        => AssertStepsUnchanged(RunTwice(TestModels.MnistMlp, EditModelFile(text => text + "\nclass Unrelated { }\n"), out _), AllSteps);
+
+    [Theory]
+    [InlineData("// a comment line above the model\n")]
+    [InlineData("\n\n    \n")]
+    public void TextShiftedAboveTheModel_ParseModifiedButSpecCompileAndOptionsNot(string inserted)
+    {
+        GeneratorDriverRunResult second = RunTwice(TestModels.MnistMlp, EditModelFile(text => inserted + text), out _);
+        AssertStepsModified(second, Parse);   // the location table moved with the text
+        AssertStepsUnchanged(second, Spec, Compile, Options);
+    }
+
+    [Fact]
+    public void CommentInsideForward_OnlyParseModified()
+    {
+        GeneratorDriverRunResult second = RunTwice(TestModels.MnistMlp,
+            EditModelFile(text => text.Replace("var h = Relu(fc1.Forward(x));", "var h = Relu(fc1.Forward(x));   // first layer")), out _);
+        AssertStepsModified(second, Parse);   // the spans after the comment moved
+        AssertStepsUnchanged(second, Spec, Compile, Options);
+    }
+
+    [Fact]
+    public void LayerSizeChanged_ParseSpecAndCompileModified()
+    {
+        GeneratorDriverRunResult second = RunTwice(TestModels.MnistMlp,
+            EditModelFile(text => text.Replace("new(256, 128)", "new(256, 64)").Replace("new(128, 10)", "new(64, 10)")), out _);
+        AssertStepsModified(second, Parse, Spec, Compile);
+        AssertStepsUnchanged(second, Options);
+    }
+
+    [Fact]
+    public void ForwardBodyChanged_ParseSpecAndCompileModified()
+    {
+        GeneratorDriverRunResult second = RunTwice(TestModels.MnistMlp,
+            EditModelFile(text => text.Replace("h = Relu(fc2.Forward(h));", "h = Tanh(fc2.Forward(h));")), out _);
+        AssertStepsModified(second, Parse, Spec, Compile);
+        AssertStepsUnchanged(second, Options);
+    }
+
+    private static GeneratorDriverRunResult RunWithOptions(TestAnalyzerConfigOptionsProvider first, TestAnalyzerConfigOptionsProvider then)
+    {
+        CSharpCompilation compilation = GeneratorHarness.Compilation(TestModels.MnistMlp);
+        GeneratorDriver driver = GeneratorHarness.Driver(first).RunGenerators(compilation);
+        return driver.WithUpdatedAnalyzerConfigOptions(then).RunGenerators(compilation).GetRunResult();
+    }
+
+    [Fact]
+    public void ReportPropertyTurnedOn_OptionsAndCompileModifiedParseAndSpecCached()
+    {
+        GeneratorDriverRunResult second = RunWithOptions(new TestAnalyzerConfigOptionsProvider(), new TestAnalyzerConfigOptionsProvider(("ModelGenReport", "true")));
+        AssertStepsModified(second, Options, Compile);
+        AssertStepsUnchanged(second, Parse, Spec);
+        Assert.Single(second.Diagnostics, d => d.Id == "MG2001");
+    }
+
+    [Fact]
+    public void UnrelatedPropertyChanged_EveryStepCachedOrUnchanged()
+    {
+        GeneratorDriverRunResult second = RunWithOptions(
+            new TestAnalyzerConfigOptionsProvider(("ModelGenReport", "true"), ("RootNamespace", "A")),
+            new TestAnalyzerConfigOptionsProvider(("ModelGenReport", "True"), ("RootNamespace", "B")));
+        AssertStepsUnchanged(second, AllSteps);
     }
 
     [Fact]

@@ -202,4 +202,56 @@ public class ModelReportTests
     [Fact]
     public void ReportOmitted_NoReport()
         => Assert.DoesNotContain(GeneratorHarness.Run(TestModels.MnistMlp).GeneratorDiagnostics, d => d.Id == "MG2001");
+
+    private static IEnumerable<Diagnostic> ReportsWithProperty(string source, params (string, string)[] properties)
+    {
+        var driver = GeneratorHarness.Driver(new TestAnalyzerConfigOptionsProvider(properties)).RunGenerators(GeneratorHarness.Compilation(source));
+        return driver.GetRunResult().Diagnostics.Where(d => d.Id == "MG2001");
+    }
+
+    [Fact]
+    public void ModelGenReportProperty_True_ReportsEveryModelWithoutTheAttribute()
+    {
+        string second = TestModels.MnistMlp.Replace("class MnistMlp", "class OtherMlp");
+        Diagnostic[] reports = ReportsWithProperty(TestModels.MnistMlp + "\n" + second.Substring(second.IndexOf("[Model]", StringComparison.Ordinal)),
+            ("ModelGenReport", "true")).ToArray();
+        Assert.Equal(new[] { "MnistMlp", "OtherMlp" }, reports.Select(r => r.GetMessage(System.Globalization.CultureInfo.InvariantCulture).Split(':')[0]).Order());
+        Assert.All(reports, r => Assert.EndsWith("compiled Forward runs 3 kernels: matmul+bias+relu (fc1), matmul+bias+relu (fc2), matmul+bias (head)",
+            r.GetMessage(System.Globalization.CultureInfo.InvariantCulture)));
+    }
+
+    [Theory]
+    [InlineData("false")]
+    [InlineData("")]
+    [InlineData("yes")]
+    public void ModelGenReportProperty_NotTrue_NoReport(string value)
+        => Assert.Empty(ReportsWithProperty(TestModels.MnistMlp, ("ModelGenReport", value)));
+
+    [Fact]
+    public void ModelGenReportProperty_TrueInAnyCase_Reports()
+        => Assert.Single(ReportsWithProperty(TestModels.MnistMlp, ("ModelGenReport", " True ")));
+
+    /// <summary>
+    /// The compiler passes an MSBuild property to a generator only when a CompilerVisibleProperty item names it: the
+    /// package must ship that item in build/ModelGen.props (NuGet imports build/&lt;id&gt;.props), and the repository
+    /// imports the same file for its own projects.
+    /// </summary>
+    [Fact]
+    public void ModelGenReportProperty_Wiring_PropsShippedInPackageAndImportedInRepository()
+    {
+        string root = Path.GetFullPath(Path.Combine(ThisDirectory(), "..", "..", ".."));
+        var props = System.Xml.Linq.XDocument.Load(Path.Combine(root, "runtime", "build", "ModelGen.props"));
+        Assert.Contains(props.Descendants("CompilerVisibleProperty"), e => (string?)e.Attribute("Include") == ModelGen.Generator.ModelGenerator.ReportProperty);
+
+        var runtime = System.Xml.Linq.XDocument.Load(Path.Combine(root, "runtime", "ModelGen.csproj"));
+        Assert.Equal("ModelGen", runtime.Descendants("PackageId").Single().Value);
+        var packed = runtime.Descendants("None").Single(e => (string?)e.Attribute("Include") == "build/ModelGen.props");
+        Assert.Equal("true", (string?)packed.Attribute("Pack"));
+        Assert.Contains("build/ModelGen.props", ((string?)packed.Attribute("PackagePath") ?? "").Split(';'));
+
+        var targets = System.Xml.Linq.XDocument.Load(Path.Combine(root, "Directory.Build.targets"));
+        Assert.Contains(targets.Descendants("Import"), e => ((string?)e.Attribute("Project") ?? "").EndsWith("runtime/build/ModelGen.props", StringComparison.Ordinal));
+    }
+
+    private static string ThisDirectory([System.Runtime.CompilerServices.CallerFilePath] string file = "") => Path.GetDirectoryName(file)!;
 }

@@ -32,12 +32,12 @@ public class LossDiagnosticsTests
     [Fact]
     public void SumAxis_OutOfRange_MG0009NamesTheValidAxes()
         => AssertSingle(Model("[|Ops.Sum(fc.Forward(x), 2)|]", "Ops.Mean(p)"),
-            "MG0009", "Sum expects an axis from -2 to 1 for [B, 4] (fc) but receives axis 2");
+            "MG0009", "Sum expects an axis from -2 to 1 for [B, 4] from fc's output (line 7) but receives axis 2");
 
     [Fact]
     public void MaxAxis_NegativeOutOfRange_MG0009InTheLoss()
         => AssertSingle(Model("fc.Forward(x)", "Ops.Mean([|Ops.Max(p, -3, keepDims: true)|])"),
-            "MG0009", "Max expects an axis from -2 to 1 for [B, 4] (fc) but receives axis -3");
+            "MG0009", "Max expects an axis from -2 to 1 for [B, 4] from fc's output (line 7) but receives axis -3");
 
     [Theory]
     [InlineData("L1Loss", "prediction")]
@@ -47,7 +47,7 @@ public class LossDiagnosticsTests
     [InlineData("KLDiv", "input")]
     public void PairLoss_ShapesDiffer_MG0005NamesBothShapes(string loss, string role)
         => AssertSingle(Model("fc.Forward(x)", $"[|Ops.{loss}(p, t)|]"),
-            "MG0005", $"{loss} cannot take these inputs: the target must have the {role}'s shape [B, 4] (fc), but 't' is [B, 3]");
+            "MG0005", $"{loss} cannot take these inputs: the target must have the shape [B, 4] of the {role}, fc's output (line 7), but 't' (line 9) is [B, 3]");
 
     [Fact]
     public void NllLoss_LabelsNotMatchingRows_MG0005()

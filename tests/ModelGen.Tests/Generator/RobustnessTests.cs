@@ -144,7 +144,7 @@ public class InternalErrorTests
         var broken = body[0] with { Value = body[0].Value with { Kind = ModelGen.Generator.Parsing.ExprKind.LayerCall, Name = "missing" } };
         spec = spec with { Forward = spec.Forward with { Body = ModelGen.Generator.Common.EquatableArray.Create(broken) } };
 
-        ModelGen.Generator.ModelOutput output = ModelGen.Generator.ModelGenerator.Compile(spec, default);
+        ModelGen.Generator.ModelOutput output = ModelGen.Generator.ModelGenerator.Compile(spec, default(ModelGen.Generator.Parsing.GeneratorOptions), default);
         Assert.Equal("", output.Source);
         var diagnostic = Assert.Single(output.Diagnostics);
         Assert.Equal("MG9999", diagnostic.Id);
