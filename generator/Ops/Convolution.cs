@@ -69,8 +69,14 @@ namespace ModelGen.Generator.Ops
             Shape input = tracer[x].Shape, w = tracer[weight].Shape;
             int groups = (int)Arg(layer, "groups", 1), inChannels = w[1].Size * groups;
             if (input.Rank != 4 || input[1] != Dim.Of(inChannels) || input[2].IsSymbolic || input[3].IsSymbolic)
-                throw tracer.Fail(DiagnosticDescriptors.OperandShapeMismatch, call.Origin, layer.Name,
+            {
+                ModelErrorException error = tracer.Fail(DiagnosticDescriptors.OperandShapeMismatch, call.Origin, layer.Name,
                     $"[N, {inChannels}, H, W] ({inChannels} input channels)", $"{input} from {tracer.Describe(x)}");
+                // Only a channel count alone at fault (and one the groups divide) has a code fix: the declaration takes it.
+                bool channelsAlone = input.Rank == 4 && !input[1].IsSymbolic && input[1] != Dim.Of(inChannels)
+                    && !input[2].IsSymbolic && !input[3].IsSymbolic && input[1].Size % groups == 0;
+                throw channelsAlone ? error.WithProperties(LayerArgumentFacts.Create(layer.Name, "inChannels", input[1].Size)) : error;
+            }
             int kernel = w[2].Size, stride = (int)Arg(layer, "stride", 1), padding = (int)Arg(layer, "padding", 0), dilation = (int)Arg(layer, "dilation", 1);
             int outHeight = ConvolutionGeometry.OutSize(input[2].Size, kernel, stride, padding, dilation);
             int outWidth = ConvolutionGeometry.OutSize(input[3].Size, kernel, stride, padding, dilation);
