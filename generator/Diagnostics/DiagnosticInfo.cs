@@ -1,4 +1,5 @@
 using System;
+using System.Collections.Immutable;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 using ModelGen.Generator.Common;
@@ -23,8 +24,17 @@ namespace ModelGen.Generator.Diagnostics
     /// </summary>
     internal sealed record DiagnosticInfo(string Id, int Origin, EquatableArray<string> Args)
     {
+        /// <summary>
+        /// Facts a code fix needs (Diagnostic.Properties), so it never parses the message. Part of the record's
+        /// equality, like everything else in it, so a changed fact re-reports and an unchanged one stays cached.
+        /// </summary>
+        public EquatableArray<DiagnosticProperty> Properties { get; init; } = EquatableArray<DiagnosticProperty>.Empty;
+
         public static DiagnosticInfo Create(DiagnosticDescriptor descriptor, int origin, params string[] args)
             => new DiagnosticInfo(descriptor.Id, origin, EquatableArray.Create(args));
+
+        public DiagnosticInfo WithProperties(params DiagnosticProperty[] properties)
+            => this with { Properties = new EquatableArray<DiagnosticProperty>(Properties.AsImmutableArray().AddRange(properties)) };
 
         public Diagnostic ToDiagnostic(EquatableArray<LocationInfo> locations)
         {
@@ -32,8 +42,37 @@ namespace ModelGen.Generator.Diagnostics
             object[] args = new object[Args.Count];
             // Line references in the arguments are resolved here, where positions are known (see SourceLine).
             for (int i = 0; i < args.Length; i++) args[i] = SourceLine.Resolve(Args[i], locations);
-            return Diagnostic.Create(DiagnosticDescriptors.ById(Id), location, args);
+            ImmutableDictionary<string, string?> properties = ImmutableDictionary<string, string?>.Empty;
+            foreach (DiagnosticProperty property in Properties) properties = properties.SetItem(property.Key, property.Value);
+            return Diagnostic.Create(DiagnosticDescriptors.ById(Id), location, properties, args);
         }
+    }
+
+    /// <summary>One entry of a diagnostic's Properties: a fact for its code fix.</summary>
+    internal readonly record struct DiagnosticProperty(string Key, string Value);
+
+    /// <summary>
+    /// The facts that let a fix set a layer's constructor argument to the value its input calls for (MG0001's
+    /// "Set fc2's input size to 256"): the fix runs at the layer call, and these name the field and the value.
+    /// </summary>
+    internal static class LayerArgumentFacts
+    {
+        /// <summary>The layer field whose initialiser the fix rewrites, e.g. "fc2".</summary>
+        public const string Layer = "Layer";
+
+        /// <summary>The constructor parameter to rewrite, e.g. "inFeatures" or "inChannels".</summary>
+        public const string Argument = "Argument";
+
+        /// <summary>The value that makes the layer fit what it receives, e.g. "256".</summary>
+        public const string Value = "Value";
+
+        public static DiagnosticProperty[] Create(string layer, string argument, int value)
+            => new[]
+            {
+                new DiagnosticProperty(Layer, layer),
+                new DiagnosticProperty(Argument, argument),
+                new DiagnosticProperty(Value, value.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            };
     }
 
     /// <summary>Thrown inside a stage to stop it with one located diagnostic; caught at the stage boundary.</summary>
@@ -42,5 +81,9 @@ namespace ModelGen.Generator.Diagnostics
         public ModelErrorException(DiagnosticInfo diagnostic) : base(diagnostic.Id) => Diagnostic = diagnostic;
 
         public DiagnosticInfo Diagnostic { get; }
+
+        /// <summary>The same stop, with facts for a code fix added to its diagnostic.</summary>
+        public ModelErrorException WithProperties(params DiagnosticProperty[] properties)
+            => new ModelErrorException(Diagnostic.WithProperties(properties));
     }
 }

@@ -69,8 +69,13 @@ namespace ModelGen.Generator.Ops
             Shape input = tracer[x].Shape, w = tracer[weight].Shape;
             int groups = (int)Arg(layer, "groups", 1), inChannels = w[1].Size * groups;
             if (input.Rank == 4 && input[1] != Dim.Of(inChannels))
-                throw tracer.Fail(DiagnosticDescriptors.OperandShapeMismatch, call.Origin, layer.Name,
+            {
+                ModelErrorException error = tracer.Fail(DiagnosticDescriptors.OperandShapeMismatch, call.Origin, layer.Name,
                     $"{inChannels} input channels", $"{input}: {tracer.Explain(input[1], x)}");
+                // Only a channel count alone at fault (and one the groups divide) has a code fix: the declaration takes it.
+                bool channelsAlone = !input[1].IsSymbolic && !input[2].IsSymbolic && !input[3].IsSymbolic && input[1].Size % groups == 0;
+                throw channelsAlone ? error.WithProperties(LayerArgumentFacts.Create(layer.Name, "inChannels", input[1].Size)) : error;
+            }
             if (input.Rank != 4 || input[2].IsSymbolic || input[3].IsSymbolic)
                 throw tracer.Fail(DiagnosticDescriptors.OperandShapeMismatch, call.Origin, layer.Name,
                     $"[N, {inChannels}, H, W] ({inChannels} input channels)", $"{input} from {tracer.Describe(x)}");

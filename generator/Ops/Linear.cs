@@ -42,9 +42,13 @@ namespace ModelGen.Generator.Ops
             int weight = tracer.ParamNode(firstParameter, layer.Origin);
             Dim inFeatures = tracer[weight].Shape[1], outFeatures = tracer[weight].Shape[0];
             if (input.Rank == 0 || input.Last != inFeatures)
-                throw tracer.Fail(DiagnosticDescriptors.LayerInputMismatch, call.Origin,
+            {
+                ModelErrorException error = tracer.Fail(DiagnosticDescriptors.LayerInputMismatch, call.Origin,
                     layer.Name, inFeatures.ToString(), input.ToString(),
                     input.Rank == 0 ? $"the scalar is {tracer.Describe(x)}" : tracer.Explain(input.Last, x));
+                // A concrete last axis is the input size that fits: its code fix rewrites the declaration.
+                throw input.Rank > 0 && !input.Last.IsSymbolic ? error.WithProperties(LayerArgumentFacts.Create(layer.Name, "inFeatures", input.Last.Size)) : error;
+            }
 
             int y = tracer.Add(new Node(-1, OpKind.MatMul, EquatableArray.Create(x, weight), input.WithLast(outFeatures), call.Origin)
             {
