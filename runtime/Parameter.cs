@@ -2,9 +2,9 @@ namespace ModelGen;
 
 /// <summary>
 /// A named trainable tensor of a model, as <see cref="IModel.Parameters"/> lists it: what optimizers update
-/// and what compiled code writes gradients into.
+/// and what compiled code writes gradients into. It may carry a pruning <see cref="Mask"/> that optimizers honour.
 /// </summary>
-public sealed class Parameter
+public sealed partial class Parameter
 {
     /// <summary>Wraps <paramref name="value"/> (not a copy) and marks it as requiring a gradient.</summary>
     /// <param name="name">The dotted path of the parameter in its model, for example <c>fc1.weight</c>.</param>

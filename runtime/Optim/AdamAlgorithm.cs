@@ -63,14 +63,20 @@ internal sealed class AdamAlgorithm
     {
         for (int i = 0; i < _parameters.Length; i++)
         {
-            Tensor value = _parameters[i].Value;
+            Parameter parameter = _parameters[i];
+            Tensor value = parameter.Value;
             Tensor? grad = value.Grad;
             if (grad is null) continue;
+            parameter.ZeroPruned(grad);
             OptimizerParameters.MatchDType(_firstMoments[i], value);
             OptimizerParameters.MatchDType(_secondMoments[i], value);
             int step = ++_steps[i];
             if (value.DType == DType.Float32) Update<float>(value, grad, _firstMoments[i], _secondMoments[i], step);
             else Update<double>(value, grad, _firstMoments[i], _secondMoments[i], step);
+            // Pruned weights stay exactly zero, and so do their moments, which would otherwise revive them.
+            parameter.ZeroPruned(value);
+            parameter.ZeroPruned(_firstMoments[i]);
+            parameter.ZeroPruned(_secondMoments[i]);
         }
     }
 

@@ -5,7 +5,8 @@ public interface IOptimizer
 {
     /// <summary>
     /// Applies one update to every parameter that has a gradient (<c>Value.Grad</c> not null), reading the
-    /// gradient and leaving it unchanged. Allocates nothing.
+    /// gradient and leaving it unchanged, except that a parameter's <see cref="Parameter.Mask"/> is honoured: the
+    /// pruned elements of its gradient, value and optimizer state are zero after the step. Allocates nothing.
     /// </summary>
     void Step();
 

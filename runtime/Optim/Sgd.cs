@@ -76,9 +76,11 @@ public sealed class Sgd : IOptimizer
     {
         for (int i = 0; i < _parameters.Length; i++)
         {
-            Tensor value = _parameters[i].Value;
+            Parameter parameter = _parameters[i];
+            Tensor value = parameter.Value;
             Tensor? grad = value.Grad;
             if (grad is null) continue;
+            parameter.ZeroPruned(grad);
             Tensor? buffer = null;
             bool first = false;
             if (_momentumBuffers.Length > 0)
@@ -90,6 +92,9 @@ public sealed class Sgd : IOptimizer
             }
             if (value.DType == DType.Float32) Update<float>(value, grad, buffer, first);
             else Update<double>(value, grad, buffer, first);
+            // Pruned weights stay exactly zero, and so does their momentum, which would otherwise revive them.
+            parameter.ZeroPruned(value);
+            if (buffer is not null) parameter.ZeroPruned(buffer);
         }
     }
 
