@@ -9,6 +9,14 @@ public sealed record CompileOptions
     /// </summary>
     public int MaxBatch { get; init; } = 256;
 
+    /// <summary>
+    /// Whether the compiled model runs its fused schedule (the default): GEMM and convolution epilogues with bias,
+    /// residual add and ReLU, batch norm folded into the layer before it (inference), and chains of elementwise
+    /// operations as one loop. <c>false</c> runs the schedule built without the fusion passes, kernel by kernel,
+    /// so that the effect of fusion can be measured; both give the same results up to rounding.
+    /// </summary>
+    public bool Fusion { get; init; } = true;
+
     /// <summary>Validates the options and returns them.</summary>
     public CompileOptions Validate()
     {

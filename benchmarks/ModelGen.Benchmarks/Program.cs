@@ -1,6 +1,7 @@
 // ModelGen's CPU benchmark: median milliseconds per compiled TrainStep (forward, cross-entropy, backward, Adam)
 // and per compiled Forward for the MLP 784-256-128-10 and LeNet-5, after warm-up, with the spread. Not a test.
-// Usage: dotnet run -c Release --project benchmarks/ModelGen.Benchmarks [seconds-per-row] [--threads N]
+// Usage: dotnet run -c Release --project benchmarks/ModelGen.Benchmarks [seconds-per-row] [--threads N] [--fusion]
+// --fusion: instead, kernel counts and times of each sample with CompileOptions.Fusion on and off (FusionComparison.cs).
 using System.Globalization;
 using System.Runtime.Intrinsics;
 using ModelGen;
@@ -16,6 +17,11 @@ Console.WriteLine($"ModelGen CPU benchmark, {DateTime.UtcNow:yyyy-MM-dd HH:mm} U
                   $"Vector512 {(Vector512.IsHardwareAccelerated ? "on" : "off")}, Vector256 {(Vector256.IsHardwareAccelerated ? "on" : "off")}, " +
                   $"GEMM threads {ModelGen.Kernels.Gemm.MaxThreads}");
 Console.WriteLine();
+if (args.Contains("--fusion"))
+{
+    FusionComparison.Run(seconds);
+    return;
+}
 Console.WriteLine("| workload | median ms | p10..p90 ms | spread | GFLOP/s | blocks x calls |");
 Console.WriteLine("|---|---|---|---|---|---|");
 

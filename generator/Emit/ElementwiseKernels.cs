@@ -23,6 +23,24 @@ namespace ModelGen.Generator.Emit
             return name;
         }
 
+        /// <summary>
+        /// The method computing a fused expression (operands {a}..{h}, see <see cref="FusedExpression"/>), named
+        /// Map_fused{n}_{kinds} in order of first use; equal expressions share one method.
+        /// </summary>
+        public string MapFused(ElementwiseTemplate body, string kinds)
+        {
+            string key = body.Vector + "|" + body.Scalar + "|" + kinds;
+            if (_fused.TryGetValue(key, out string? existing)) return existing;
+            string name = Map("fused" + _fused.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), body.Vector, body.Scalar, kinds);
+            _fused[key] = name;
+            return name;
+        }
+
+        /// <summary>Operand names in order ('d' is the destination), as {name} in templates.</summary>
+        public static readonly string[] OperandNames = { "a", "b", "c", "e", "f", "g", "h", "k" };
+
+        private readonly Dictionary<string, string> _fused = new Dictionary<string, string>(System.StringComparer.Ordinal);
+
         public bool IsEmpty => _order.Count == 0;
 
         public void WriteTo(SourceWriter writer)
@@ -36,7 +54,7 @@ namespace ModelGen.Generator.Emit
 
         private static string Write(string name, string vector, string scalar, string kinds)
         {
-            string[] operands = { "a", "b" };
+            string[] operands = OperandNames;
             var w = new SourceWriter();
             var parameters = new List<string>();
             for (int i = 0; i < kinds.Length; i++) parameters.Add((kinds[i] == 't' ? "ReadOnlySpan<float> " : "float ") + operands[i]);

@@ -1,6 +1,7 @@
 using System.Linq;
 using System.Text;
 using ModelGen.Generator.Common;
+using ModelGen.Generator.Emit;
 using ModelGen.Generator.Ops;
 using ModelGen.Generator.Passes;
 
@@ -44,10 +45,12 @@ namespace ModelGen.Generator.IR
             if (node.Inputs.Count > 0) text.Append(' ').Append(string.Join(", ", node.Inputs.Select(i => "%" + i)));
             if (node.TransA) text.Append(" transA");
             if (node.TransB) text.Append(" transB");
-            if (node.Op == OpKind.MatMul && node.Inputs.Count > 2) text.Append(" +bias");
+            if (node.Op == OpKind.MatMul && node.Inputs.Count > (node.Residual ? 3 : 2)) text.Append(" +bias");
+            if (node.Residual) text.Append(" +residual");
             if (node.Activation == Epilogue.Relu) text.Append(" +relu");
             if (node.Op == OpKind.Expand && node.Value != 0) text.Append(" mean");
-            if (node.Geometry.Count > 0) text.Append(" (").Append(string.Join(",", node.Geometry.Select(Format.Int))).Append(')');
+            if (node.Op == OpKind.FusedElementwise) text.Append(" {").Append(FusedExpression.Print(node.Geometry)).Append('}');
+            else if (node.Geometry.Count > 0) text.Append(" (").Append(string.Join(",", node.Geometry.Select(Format.Int))).Append(')');
             return text.ToString();
         }
 

@@ -1,4 +1,5 @@
 using System;
+using ModelGen.Generator.Emit;
 using ModelGen.Generator.Ops;
 
 namespace ModelGen.Generator.IR
@@ -15,6 +16,8 @@ namespace ModelGen.Generator.IR
             for (int id = 0; id < graph.Count; id++)
             {
                 Node node = graph[id];
+                Check(node.Activation == Epilogue.None || node.Op == OpKind.MatMul || node.Op == OpKind.Conv2d, node, "only a GEMM or a convolution has an epilogue");
+                Check(!node.Residual || node.Op == OpKind.MatMul, node, "only a GEMM adds a residual");
                 Check(node.Id == id, node, "id is not its position");
                 foreach (int input in node.Inputs) Check(input >= 0 && input < id, node, $"input %{input} is not an earlier node");
                 CheckShapes(graph, node);
@@ -36,7 +39,21 @@ namespace ModelGen.Generator.IR
                     Shape? shape = MatMulOp.ResultShape(graph[node.Input(0)].Shape, node.TransA, graph[node.Input(1)].Shape, node.TransB, out var innerA, out var innerB);
                     Check(innerA == innerB, node, $"inner dimensions differ ({innerA} vs {innerB})");
                     Check(Equals(shape, node.Shape), node, $"shape {node.Shape} is not the product's {shape}");
-                    if (node.Inputs.Count > 2) Check(graph[node.Input(2)].Shape.Rank == 1 && graph[node.Input(2)].Shape.Last == node.Shape.Last, node, "bias does not match the columns");
+                    int operands = node.Inputs.Count - (node.Residual ? 1 : 0);
+                    Check(operands == 2 || operands == 3, node, "a GEMM takes two operands and an optional bias");
+                    if (operands > 2) Check(graph[node.Input(2)].Shape.Rank == 1 && graph[node.Input(2)].Shape.Last == node.Shape.Last, node, "bias does not match the columns");
+                    if (node.Residual) Check(Equals(graph[node.Input(node.Inputs.Count - 1)].Shape, node.Shape), node, "the residual does not have the result's shape");
+                    break;
+                case OpKind.FusedElementwise:
+                    foreach (int input in node.Inputs)
+                        Check(Equals(graph[input].Shape, node.Shape) || graph[input].Shape.Rank == 0, node, $"fused operand %{input} is neither full-sized nor a scalar");
+                    Check(FusedExpression.Validate(node.Geometry, node.Inputs.Count), node, "the fused expression is malformed");
+                    break;
+                case OpKind.FoldBatchNormBias:
+                    Check(node.Shape.Rank == 1 && node.Inputs.Count >= 2 && Equals(graph[node.Input(0)].Shape, node.Shape) && Equals(graph[node.Input(1)].Shape, node.Shape), node, "the folded bias does not have one value per output");
+                    break;
+                case OpKind.FoldBatchNormWeight:
+                    Check(Equals(graph[node.Input(0)].Shape, node.Shape) && graph[node.Input(1)].Shape.Rank == 1 && graph[node.Input(1)].Shape[0] == node.Shape[0], node, "the folded weight has neither its weight's shape nor one scale per output");
                     break;
                 case OpKind.Add: case OpKind.Sub: case OpKind.Mul: case OpKind.Div:
                     Check(Equals(BinaryOp.Broadcast(graph[node.Input(0)].Shape, graph[node.Input(1)].Shape, out _), node.Shape), node, "shape is not the broadcast of its operands");

@@ -4,7 +4,7 @@ namespace ModelGen.Generator.IR
 {
     internal enum ElementType { Float32, Int32 }
 
-    /// <summary>The activation a fused GEMM applies in its epilogue.</summary>
+    /// <summary>The activation a fused GEMM or convolution applies in its epilogue.</summary>
     internal enum Epilogue { None, Relu }
 
     /// <summary>
@@ -32,8 +32,11 @@ namespace ModelGen.Generator.IR
 
         public bool TransB { get; init; }
 
-        /// <summary>MatMul: the activation fused into the epilogue; a third input is the fused bias.</summary>
+        /// <summary>MatMul, Conv2d: the activation fused into the epilogue; a MatMul's third input (before any residual) is the fused bias.</summary>
         public Epilogue Activation { get; init; }
+
+        /// <summary>MatMul: the last input is a residual of the result's shape, added by accumulating the product onto it.</summary>
+        public bool Residual { get; init; }
 
         /// <summary>Window geometry of convolution and pooling nodes, as each operator documents it.</summary>
         public EquatableArray<int> Geometry { get; init; } = EquatableArray<int>.Empty;

@@ -11,9 +11,13 @@ namespace ModelGen.Generator.Ops
     /// tanh' = 1-y²), so the input is never kept. ReLU is a Vector512/Vector256 loop in the generated code (or
     /// fused into a GEMM epilogue); Sigmoid and Tanh call the runtime's vectorised kernels.
     /// </summary>
-    internal sealed class ActivationOp : Operator
+    internal sealed class ActivationOp : Operator, IElementwiseOperator
     {
         public ActivationOp(OpKind kind) => Kind = kind;
+
+        /// <summary>ReLU is a generated loop; Sigmoid and Tanh are runtime kernels.</summary>
+        public ElementwiseTemplate? Template
+            => Kind == OpKind.Relu ? new ElementwiseTemplate("{V}.Max({a}, {V}<float>.Zero)", "MathF.Max({a}, 0f)", 1) : null;
 
         public override OpKind Kind { get; }
 
@@ -37,15 +41,15 @@ namespace ModelGen.Generator.Ops
         public override void Emit(CpuEmitContext context, Node node)
         {
             string src = context.Span(node.Input(0)), dst = context.Span(node.Id);
-            if (Kind == OpKind.Relu)
-                context.Line($"{context.Kernels.Map("relu", "{V}.Max({a}, {V}<float>.Zero)", "MathF.Max({a}, 0f)", "t")}({src}, {dst});");
+            if (Template is ElementwiseTemplate relu)
+                context.Line($"{context.Kernels.Map("relu", relu.Vector, relu.Scalar, "t")}({src}, {dst});");
             else
                 context.Line($"Activations.{OpsMethod}<float>({src}, {dst});");
         }
     }
 
     /// <summary>The gradient of an activation from the output gradient (input 0) and the saved output (input 1).</summary>
-    internal sealed class ActivationGradOp : Operator
+    internal sealed class ActivationGradOp : Operator, IElementwiseOperator
     {
         public ActivationGradOp(OpKind kind) => Kind = kind;
 
@@ -53,25 +57,25 @@ namespace ModelGen.Generator.Ops
 
         public override string Name => Kind == OpKind.ReluGrad ? "relu_grad" : Kind == OpKind.SigmoidGrad ? "sigmoid_grad" : "tanh_grad";
 
+        public ElementwiseTemplate Template
+        {
+            get
+            {
+                switch (Kind)
+                {
+                    case OpKind.ReluGrad:
+                        return new ElementwiseTemplate("{V}.ConditionalSelect({V}.GreaterThan({b}, {V}<float>.Zero), {a}, {V}<float>.Zero)", "{b} > 0f ? {a} : 0f", 2);
+                    case OpKind.SigmoidGrad:
+                        return new ElementwiseTemplate("{a} * {b} * ({V}<float>.One - {b})", "{a} * {b} * (1f - {b})", 2);
+                    default:
+                        return new ElementwiseTemplate("{a} * ({V}<float>.One - {b} * {b})", "{a} * (1f - {b} * {b})", 2);
+                }
+            }
+        }
+
         public override void Emit(CpuEmitContext context, Node node)
         {
-            string vector, scalar;
-            switch (Kind)
-            {
-                case OpKind.ReluGrad:
-                    vector = "{V}.ConditionalSelect({V}.GreaterThan({b}, {V}<float>.Zero), {a}, {V}<float>.Zero)";
-                    scalar = "{b} > 0f ? {a} : 0f";
-                    break;
-                case OpKind.SigmoidGrad:
-                    vector = "{a} * {b} * ({V}<float>.One - {b})";
-                    scalar = "{a} * {b} * (1f - {b})";
-                    break;
-                default:
-                    vector = "{a} * ({V}<float>.One - {b} * {b})";
-                    scalar = "{a} * (1f - {b} * {b})";
-                    break;
-            }
-            string map = context.Kernels.Map(Name, vector, scalar, "tt");
+            string map = context.Kernels.Map(Name, Template.Vector, Template.Scalar, "tt");
             context.Line($"{map}({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Span(node.Id)});");
         }
     }

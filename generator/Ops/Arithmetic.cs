@@ -12,9 +12,11 @@ namespace ModelGen.Generator.Ops
     /// a + b, a - b, a * b, a / b with NumPy broadcasting (align right; equal sizes or 1). Gradients of broadcast
     /// operands are summed back to their shapes by <see cref="GradientBuilder.Accumulate"/>.
     /// </summary>
-    internal sealed class BinaryOp : Operator
+    internal sealed class BinaryOp : Operator, IElementwiseOperator
     {
         public BinaryOp(OpKind kind) => Kind = kind;
+
+        public ElementwiseTemplate Template => new ElementwiseTemplate("{a} " + Symbol + " {b}", "{a} " + Symbol + " {b}", 2);
 
         public override OpKind Kind { get; }
 
@@ -160,10 +162,11 @@ namespace ModelGen.Generator.Ops
     }
 
     /// <summary>-a.</summary>
-    internal sealed class NegOp : Operator
+    internal sealed class NegOp : Operator, IElementwiseOperator
     {
         public override OpKind Kind => OpKind.Neg;
         public override string Name => "neg";
+        public ElementwiseTemplate Template => new ElementwiseTemplate("-{a}", "-{a}", 1);
 
         public override int Trace(GraphTracer tracer, ExprSpec call, int[] args)
         {
@@ -179,7 +182,7 @@ namespace ModelGen.Generator.Ops
         public override void Emit(CpuEmitContext context, Node node)
         {
             if (node.Shape.Rank == 0) context.Line($"{context.Scalar(node.Id)} = -{context.Scalar(node.Input(0))};");
-            else context.Line($"{context.Kernels.Map(Name, "-{a}", "-{a}", "t")}({context.Span(node.Input(0))}, {context.Span(node.Id)});");
+            else context.Line($"{context.Kernels.Map(Name, Template.Vector, Template.Scalar, "t")}({context.Span(node.Input(0))}, {context.Span(node.Id)});");
         }
     }
 }

@@ -79,7 +79,8 @@ namespace ModelGen.Generator.Ops
         {
             string bias = node.Inputs.Count > 2 ? context.Span(node.Input(2)) : "ReadOnlySpan<float>.Empty";
             context.Line($"Convolution.{_family.Kernel}Forward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {bias}, {context.Span(node.Id)}, " +
-                         $"{node.Shape[0].ToCode(context.Batch)}, {_family.GeometryField(context, node)}, {context.Workspace(Workspace(context.Graph, node))});");
+                         $"{node.Shape[0].ToCode(context.Batch)}, {_family.GeometryField(context, node)}, {context.Workspace(Workspace(context.Graph, node))}" +
+                         (node.Activation == Epilogue.Relu ? ", Activation.Relu);" : ");"));
         }
     }
 

@@ -85,12 +85,15 @@ namespace ModelGen.Generator.Ops
             string m = node.TransA ? Format.Int(a.Last.Size) : a.Rows.ToCode(context.Batch);
             string n = Format.Int(node.Shape.Last.Size);
             string k = inner.ToCode(context.Batch);
-            string bias = node.Inputs.Count > 2 ? ", bias: " + context.Span(node.Input(2)) : "";
+            string bias = node.Inputs.Count > (node.Residual ? 3 : 2) ? ", bias: " + context.Span(node.Input(2)) : "";
             string activation = node.Activation == Epilogue.Relu ? ", activation: Activation.Relu" : "";
+            // A fused residual add: C starts as the residual and the product accumulates onto it (C never aliases an input).
+            string accumulate = node.Residual ? ", accumulate: true" : "";
+            if (node.Residual) context.Line($"{context.Span(node.Input(node.Inputs.Count - 1))}.CopyTo({context.Span(node.Id)});");
             context.Line($"Gemm.Multiply({m}, {n}, {k},");
             context.Line($"    {context.Span(node.Input(0))}, {Format.Int(a.Last.Size)}, {Bool(node.TransA)},");
             context.Line($"    {context.Span(node.Input(1))}, {Format.Int(b.Last.Size)}, {Bool(node.TransB)},");
-            context.Line($"    {context.Span(node.Id)}, {n}{bias}{activation});");
+            context.Line($"    {context.Span(node.Id)}, {n}{accumulate}{bias}{activation});");
         }
 
         private static string Bool(bool value) => value ? "true" : "false";

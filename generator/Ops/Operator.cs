@@ -44,6 +44,8 @@ namespace ModelGen.Generator
         NllLoss, NllGrad,
         // Transposed convolution (Ops/ConvolutionTranspose.cs)
         ConvTranspose2d, ConvTranspose2dGradInput, ConvTranspose2dGradWeight, ConvTranspose2dGradBias,
+        // Made by the fusion passes only (Ops/Fused.cs): one loop for an elementwise chain, batch norm folded into weights
+        FusedElementwise, FoldBatchNormWeight, FoldBatchNormBias,
     }
 }
 

@@ -38,6 +38,7 @@ namespace ModelGen.Generator.Ops
         .Concat(PointwiseInfo.All.Select(i => (Operator)new PointwiseOp(i)))
         .Concat(PointwiseInfo.All.Select(i => (Operator)new PointwiseGradOp(i)))
         .Concat(new Operator[] { new PReluOp(), new PReluGradOp(OpKind.PReluGrad), new PReluGradOp(OpKind.PReluWeightGrad) })
+        .Concat(new Operator[] { new FusedElementwiseOp(), new FoldBatchNormOp(OpKind.FoldBatchNormWeight), new FoldBatchNormOp(OpKind.FoldBatchNormBias) })
         .ToArray();
 
         private static readonly Dictionary<OpKind, Operator> ByKind = All.ToDictionary(o => o.Kind);

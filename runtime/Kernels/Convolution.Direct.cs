@@ -44,7 +44,7 @@ public static partial class Convolution
     /// <summary>The float32 forward of <see cref="Conv2dForward{T}"/> when <see cref="UseDirectForward{T}"/> holds.</summary>
     [SkipLocalsInit]
     private static unsafe void ForwardDirect(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
-        Span<float> output, int batch, in Conv2dGeometry g, Span<float> columns)
+        Span<float> output, int batch, in Conv2dGeometry g, Span<float> columns, bool relu)
     {
         int depth = g.ColumnRows, pixels = g.OutHeight * g.OutWidth, groupOut = g.OutChannelsPerGroup;
         int groupIn = g.InChannelsPerGroup * g.InHeight * g.InWidth, strips = RoundUpToTile(groupOut) / TileRows;
@@ -70,6 +70,7 @@ public static partial class Convolution
                     TileProduct(groupOut, pixels, depth, pPacked + group * groupPacked, operand, result,
                         bias.IsEmpty ? null : pBias + group * groupOut);
                 }
+                if (relu) ReluInPlace(output.Slice(n * g.OutputImageLength, g.OutputImageLength));
             }
         }
     }

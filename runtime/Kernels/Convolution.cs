@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 
 namespace ModelGen.Kernels;
 
@@ -123,11 +124,12 @@ public static partial class Convolution
 {
     /// <summary>
     /// output[N, OutChannels, OutH, OutW] = conv(input[N, InChannels, H, W], weight[OutChannels, InChannels/Groups, KH, KW])
-    /// + bias[OutChannels]; pass an empty bias for none.
+    /// + bias[OutChannels]; pass an empty bias for none. <paramref name="activation"/> is applied to each image's
+    /// output as soon as it is complete, while it is still in cache (the fused epilogue of compiled code).
     /// </summary>
     /// <exception cref="ArgumentException">A span is shorter than the geometry and batch need, or the bias has the wrong length.</exception>
     public static void Conv2dForward<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias,
-        Span<T> output, int batch, in Conv2dGeometry g, Span<T> workspace) where T : IFloatingPointIeee754<T>
+        Span<T> output, int batch, in Conv2dGeometry g, Span<T> workspace, Activation activation = Activation.None) where T : IFloatingPointIeee754<T>
     {
         CheckSpans(in g, batch, input.Length, weight.Length, output.Length, workspace.Length, "input", "output");
         if (!bias.IsEmpty && bias.Length != g.OutChannels)
@@ -137,7 +139,7 @@ public static partial class Convolution
         if (UseDirectForward<T>(in g))
         {
             ForwardDirect(AsFloat(input), AsFloat(weight), AsFloat(bias), AsFloat(output), batch, in g,
-                AsFloat(workspace[..g.WorkspaceSize]));
+                AsFloat(workspace[..g.WorkspaceSize]), activation == Activation.Relu);
             return;
         }
         int depth = g.ColumnRows, pixels = g.OutHeight * g.OutWidth;
@@ -163,7 +165,26 @@ public static partial class Convolution
                     operand, pixels, false,
                     result.Slice(group * groupOut * pixels, groupOut * pixels), pixels, accumulate: !bias.IsEmpty);
             }
+            if (activation == Activation.Relu) ReluInPlace(result);
         }
+    }
+
+    /// <summary>max(x, 0) over one finished output image: the ReLU epilogue.</summary>
+    private static void ReluInPlace<T>(Span<T> values) where T : IFloatingPointIeee754<T>
+    {
+        if (typeof(T) == typeof(float))
+        {
+            Span<float> floats = AsFloat(values);
+            int i = 0;
+            for (; i + Vector256<float>.Count <= floats.Length; i += Vector256<float>.Count)
+            {
+                Vector256<float> v = Vector256.Create<float>(floats.Slice(i));
+                Vector256.Max(v, Vector256<float>.Zero).CopyTo(floats.Slice(i));
+            }
+            for (; i < floats.Length; i++) floats[i] = MathF.Max(floats[i], 0f);
+            return;
+        }
+        for (int i = 0; i < values.Length; i++) values[i] = T.Max(values[i], T.Zero);
     }
 
     /// <summary>dInput = the gradient with respect to the input (overwritten) from dOutput and the weight.</summary>

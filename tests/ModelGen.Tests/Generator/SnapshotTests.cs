@@ -9,7 +9,7 @@ namespace ModelGen.Tests.Generator;
 
 /// <summary>
 /// The emitted source and the printed IR before and after each pass, for the sample models, against checked-in
-/// files (UPDATE_SNAPSHOTS=1 rewrites them). The verifier runs after every pass.
+/// files (UPDATE_SNAPSHOTS=1 rewrites them), with and without fusion. The verifier runs after every pass.
 /// </summary>
 public class SnapshotTests
 {
@@ -46,24 +46,23 @@ public class SnapshotTests
         var (traced, errors) = GraphTracer.Trace(spec, default);
         Assert.Empty(errors);
         GraphVerifier.Verify(traced!);
-        var steps = new List<(string Name, Graph Graph)> { ("traced", traced!) };
-
-        Graph differentiated = Differentiate.Run(traced!, default);
-        steps.Add(("differentiated", differentiated));
-        Graph fused = FuseGemmEpilogue.Run(differentiated);
-        steps.Add(("fused", fused));
-        Graph pruned = EliminateDeadNodes.Run(fused);
-        steps.Add(("pruned", pruned));
-
         var text = new System.Text.StringBuilder();
-        foreach (var (name, graph) in steps)
+        text.Append("== traced\n").Append(GraphPrinter.Print(traced!)).Append('\n');
+
+        // Every pass of Pipeline.cs in order (the pipeline verifies each result); a pass that changed nothing says so.
+        Graph previous = traced!;
+        CompiledGraphs compiled = Pipeline.Run(traced!, default, (name, graph) =>
         {
-            GraphVerifier.Verify(graph);
-            text.Append("== ").Append(name).Append('\n').Append(GraphPrinter.Print(graph)).Append('\n');
-        }
-        CompiledGraphs compiled = Pipeline.Run(traced!, default);
+            if (name.StartsWith("training: ", StringComparison.Ordinal)) previous = traced!;
+            text.Append("== ").Append(name).Append('\n');
+            text.Append(Equals(graph, previous) ? "(unchanged)\n" : GraphPrinter.Print(graph)).Append('\n');
+            previous = graph;
+        });
+        CompiledGraphs plain = compiled.WithoutFusion!;
         text.Append("== inference, planned\n").Append(GraphPrinter.Print(compiled.Inference, compiled.InferencePlan)).Append('\n');
-        text.Append("== training, planned\n").Append(GraphPrinter.Print(compiled.Training!, compiled.TrainingPlan));
+        text.Append("== inference without fusion, planned\n").Append(GraphPrinter.Print(plain.Inference, plain.InferencePlan)).Append('\n');
+        text.Append("== training, planned\n").Append(GraphPrinter.Print(compiled.Training!, compiled.TrainingPlan)).Append('\n');
+        text.Append("== training without fusion, planned\n").Append(GraphPrinter.Print(plain.Training!, plain.TrainingPlan));
         Snapshot.Match(text.ToString(), model + ".passes");
     }
 
