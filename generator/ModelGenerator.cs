@@ -70,6 +70,7 @@ namespace ModelGen.Generator
                 var diagnostics = Lints.ModelLints.Run(spec, traced).ToList();
                 CompiledGraphs compiled = Pipeline.Run(traced, cancellation);
                 if (spec.Report) diagnostics.Add(Lints.ModelReport.Create(spec, traced, compiled, cancellation));
+                if (spec.Report) diagnostics.Add(Lints.Int8Report.Create(spec, compiled, cancellation));
                 return new ModelOutput(spec.FullName, ModelEmitter.Emit(spec, traced, compiled), diagnostics.ToEquatableArray());
             }
             catch (OperationCanceledException)

@@ -9,6 +9,13 @@ public sealed record CompileOptions
     /// </summary>
     public int MaxBatch { get; init; } = 256;
 
+    /// <summary>
+    /// Post-training int8 quantisation of the compiled Forward (null: float32 throughout), e.g.
+    /// <c>QuantizationOptions.Int8(calibration: batches, method: Calibration.Percentile(99.99))</c>. Linear layers
+    /// then run int8 GEMMs; the rest, and all training, stay float32 (see the compiled model's <c>Int8</c>).
+    /// </summary>
+    public Quantization.QuantizationOptions? Quantization { get; init; }
+
     /// <summary>Validates the options and returns them.</summary>
     public CompileOptions Validate()
     {

@@ -21,6 +21,7 @@ namespace ModelGen.Generator.Emit
             string input = spec.Forward.Parameters[0].Name;
             Graph inference = compiled.Inference;
             Node output = inference[inference.Output];
+            Int8Sites int8 = Int8Sites.Find(inference);
 
             w.Line("/// <summary>");
             w.Line($"/// {spec.ClassName} compiled for the CPU. Shares the model's parameters: eager and compiled calls see the same weights.");
@@ -32,6 +33,7 @@ namespace ModelGen.Generator.Emit
             WriteSlotFields(w, compiled.InferencePlan, "_f");
             if (compiled.TrainingPlan != null) WriteSlotFields(w, compiled.TrainingPlan, "_t");
             w.Line("private readonly Tensor _output;");
+            int8.WriteFields(w);
             w.Line("private bool _disposed;");
             w.Line();
 
@@ -45,12 +47,14 @@ namespace ModelGen.Generator.Emit
             if (compiled.TrainingPlan != null) WriteSlotAllocations(w, compiled.TrainingPlan, "_t");
             string outputDims = string.Join(", ", output.Shape.Dims.Select(d => d.ToCode("B")));
             w.Line($"_output = Tensor.CreateBuffer(DType.Float32, {output.Shape.Count.ToCode("B")}, {outputDims});");
+            int8.WriteCreation(w, inference);
             w.Close();
             w.Line();
             w.Line("/// <summary>The largest batch this compiled model accepts.</summary>");
             w.Line("public int MaxBatch { get; }");
+            Int8Sites.WriteProperty(w);
 
-            WriteForward(w, input, traced, inference, compiled.InferencePlan, kernels, fields);
+            WriteForward(w, input, traced, inference, compiled.InferencePlan, kernels, fields, int8);
             if (compiled.Training != null && compiled.TrainingPlan != null)
                 WriteTraining(w, spec, input, traced, compiled.Training, compiled.TrainingPlan, kernels, fields);
 
@@ -76,7 +80,7 @@ namespace ModelGen.Generator.Emit
             if (plan.Workspace != default) w.Line($"{prefix}w = new float[{plan.Workspace.ToCode("B")}]; // scratch shared by kernels, one at a time");
         }
 
-        private static void WriteForward(SourceWriter w, string input, Graph traced, Graph graph, MemoryPlan plan, ElementwiseKernels kernels, StaticFields fields)
+        private static void WriteForward(SourceWriter w, string input, Graph traced, Graph graph, MemoryPlan plan, ElementwiseKernels kernels, StaticFields fields, Int8Sites int8)
         {
             w.Line();
             w.Line("/// <summary>Inference: runs the compiled forward pass on a batch of up to MaxBatch rows.</summary>");
@@ -86,7 +90,7 @@ namespace ModelGen.Generator.Emit
             WriteBatchCheck(w, traced, input);
             Node output = graph[graph.Output];
             if (output.Shape.IsSymbolic) w.Line("_output.SetLeadingDim(B);");
-            WriteBody(w, graph, plan, "_f", kernels, fields);
+            WriteBody(w, graph, plan, "_f", kernels, fields, int8);
             w.Line("return _output;");
             w.Close();
         }
@@ -138,9 +142,9 @@ namespace ModelGen.Generator.Emit
         private static string ExpectedDims(Shape shape)
             => "stackalloc int[] { " + string.Join(", ", shape.Dims.Select(d => d.IsSymbolic ? "-1" : Format.Int(d.Size))) + " }";
 
-        private static void WriteBody(SourceWriter w, Graph graph, MemoryPlan plan, string slotPrefix, ElementwiseKernels kernels, StaticFields fields)
+        private static void WriteBody(SourceWriter w, Graph graph, MemoryPlan plan, string slotPrefix, ElementwiseKernels kernels, StaticFields fields, Int8Sites? int8 = null)
         {
-            var context = new CpuEmitContext(w, graph, plan, slotPrefix, kernels, fields);
+            var context = new CpuEmitContext(w, graph, plan, slotPrefix, kernels, fields) { Int8 = int8 };
             foreach (Node node in graph.Nodes)
             {
                 if (node.Op == OpKind.Input || node.Op == OpKind.Label || node.Op == OpKind.Param || node.Op == OpKind.Const) continue;
