@@ -79,7 +79,9 @@ namespace ModelGen.Generator
                 if (traced == null) return new ModelOutput(spec.FullName, "", errors);
                 var diagnostics = Lints.ModelLints.Run(spec, traced).ToList();
                 CompiledGraphs compiled = Pipeline.Run(traced, cancellation);
-                if (spec.Report || options.Report) diagnostics.Add(Lints.ModelReport.Create(spec, traced, compiled, cancellation));
+                bool report = spec.Report || options.Report;
+                if (report) diagnostics.Add(Lints.ModelReport.Create(spec, traced, compiled, cancellation));
+                if (report) diagnostics.Add(Lints.Int8Report.Create(spec, compiled, cancellation));
                 return new ModelOutput(spec.FullName, ModelEmitter.Emit(spec, traced, compiled), diagnostics.ToEquatableArray());
             }
             catch (OperationCanceledException)

@@ -17,10 +17,20 @@ public sealed record CompileOptions
     /// </summary>
     public bool Fusion { get; init; } = true;
 
+    /// <summary>
+    /// Post-training int8 quantisation of the compiled Forward (null: float32 throughout), e.g.
+    /// <c>QuantizationOptions.Int8(calibration: batches, method: Calibration.Percentile(99.99))</c>. Linear layers
+    /// then run int8 GEMMs; the rest, and all training, stay float32 (see the compiled model's <c>Int8</c>).
+    /// </summary>
+    public Quantization.QuantizationOptions? Quantization { get; init; }
+
     /// <summary>Validates the options and returns them.</summary>
     public CompileOptions Validate()
     {
         if (MaxBatch < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatch), MaxBatch, "MaxBatch must be at least 1.");
+        // The int8 call sites are emitted in the fused schedule only: without fusion nothing would run int8.
+        if (Quantization != null && !Fusion)
+            throw new ArgumentException("Quantization runs on the fused schedule; it cannot be combined with Fusion = false.", nameof(Quantization));
         return this;
     }
 }

@@ -117,6 +117,10 @@ namespace ModelGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor ModelReport = new DiagnosticDescriptor("MG2001", "Model report", "{0}: {1}", Category,
             DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpRoot + "MG2001.md");
 
+        /// <summary>"{0}: {1}" (opt-in with [Model(Report = true)]): what CompileOptions.Quantization runs int8 and what stays float32.</summary>
+        public static readonly DiagnosticDescriptor Int8Report = new DiagnosticDescriptor("MG2002", "Int8 quantisation report", "{0}: {1}", Category,
+            DiagnosticSeverity.Info, isEnabledByDefault: true, helpLinkUri: HelpRoot + "MG2002.md");
+
         /// <summary>"ModelGen failed on '{0}' ({1}): {2}. This is a bug in ModelGen; please report it.".</summary>
         public static readonly DiagnosticDescriptor InternalError = Error("MG9999",
             "ModelGen internal error", "ModelGen failed on '{0}' ({1}): {2}. This is a bug in ModelGen; please report it.");
@@ -149,6 +153,7 @@ namespace ModelGen.Generator.Diagnostics
                 case "MG1007": return DropoutPlacement;
                 case "MG1008": return ReshapeThatSwaps;
                 case "MG2001": return ModelReport;
+                case "MG2002": return Int8Report;
                 default: return InternalError;
             }
         }

@@ -28,6 +28,9 @@ namespace ModelGen.Generator.Emit
 
         public Graph Graph { get; }
 
+        /// <summary>The Linear products that may run int8 (inference only; null in training code).</summary>
+        public Int8Sites? Int8 { get; set; }
+
         public ElementwiseKernels Kernels { get; }
 
         /// <summary>Static fields of the Compiled class, such as kernel geometries.</summary>

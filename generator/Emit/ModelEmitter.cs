@@ -20,7 +20,7 @@ namespace ModelGen.Generator.Emit
             w.Line("#nullable enable");
             w.Line("#pragma warning disable CS1591, CS0618");
             foreach (string ns in new[] { "System", "System.Collections.Generic", "System.Runtime.CompilerServices",
-                                          "System.Runtime.InteropServices", "System.Runtime.Intrinsics", "ModelGen", "ModelGen.Kernels", "ModelGen.Optim" })
+                                          "System.Runtime.InteropServices", "System.Runtime.Intrinsics", "ModelGen", "ModelGen.Kernels", "ModelGen.Optim", "ModelGen.Quantization" })
                 w.Line($"using {ns};");
             w.Line();
             if (spec.Namespace.Length > 0) w.Line($"namespace {spec.Namespace};").Line();

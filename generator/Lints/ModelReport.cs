@@ -50,7 +50,7 @@ namespace ModelGen.Generator.Lints
             return kept.Sum(id => differentiated[id].Shape.Count.PerBatch);
         }
 
-        private static string Kernel(Node node)
+        internal static string Kernel(Node node)
         {
             string name = OperatorTable.Of(node.Op).Name;
             if (node.Op == OpKind.MatMul && node.Inputs.Count > 2) name += "+bias";

@@ -90,12 +90,27 @@ namespace ModelGen.Generator.Ops
             // A fused residual add: C starts as the residual and the product accumulates onto it (C never aliases an input).
             string accumulate = node.Residual ? ", accumulate: true" : "";
             if (node.Residual) context.Line($"{context.Span(node.Input(node.Inputs.Count - 1))}.CopyTo({context.Span(node.Id)});");
-            context.Line($"Gemm.Multiply({m}, {n}, {k},");
-            context.Line($"    {context.Span(node.Input(0))}, {Format.Int(a.Last.Size)}, {Bool(node.TransA)},");
-            context.Line($"    {context.Span(node.Input(1))}, {Format.Int(b.Last.Size)}, {Bool(node.TransB)},");
-            context.Line($"    {context.Span(node.Id)}, {n}{accumulate}{bias}{activation});");
+            // A Linear product may run int8 (CompileOptions.Quantization); the float GEMM runs when it does not.
+            string? int8 = context.Int8?.FieldOf(node.Id);
+            string indent = int8 == null ? "" : "    ";
+            if (int8 != null) context.Line($"if ({int8} is null || !{int8}.TryForward({m}, {context.Span(node.Input(0))}, {context.Span(node.Id)}))");
+            context.Line($"{indent}Gemm.Multiply({m}, {n}, {k},");
+            context.Line($"{indent}    {context.Span(node.Input(0))}, {Format.Int(a.Last.Size)}, {Bool(node.TransA)},");
+            context.Line($"{indent}    {context.Span(node.Input(1))}, {Format.Int(b.Last.Size)}, {Bool(node.TransB)},");
+            context.Line($"{indent}    {context.Span(node.Id)}, {n}{accumulate}{bias}{activation});");
         }
 
         private static string Bool(bool value) => value ? "true" : "false";
+
+        /// <summary>
+        /// Whether a product of the inference graph can run as an int8 GEMM (CompileOptions.Quantization): a Linear
+        /// layer's x·Wᵀ whose weight (and fused bias) are parameters and whose epilogue is none or ReLU.
+        /// </summary>
+        public static bool RunsInt8(Graph graph, Node node)
+            => node.Op == OpKind.MatMul && node.Layer.Length > 0 && node.TransB && !node.TransA
+               && graph[node.Input(1)].Op == OpKind.Param && graph[node.Input(1)].Shape.Rank == 2
+               && (node.Inputs.Count == 2 || graph[node.Input(2)].Op == OpKind.Param)
+               && !node.Residual // the int8 epilogue writes C; it has no residual to accumulate onto
+               && (node.Activation == Epilogue.None || node.Activation == Epilogue.Relu);
     }
 }

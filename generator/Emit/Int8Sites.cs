@@ -1,0 +1,74 @@
+using System.Collections.Generic;
+using System.Linq;
+using System.Text;
+using ModelGen.Generator.Common;
+using ModelGen.Generator.IR;
+using ModelGen.Generator.Ops;
+
+namespace ModelGen.Generator.Emit
+{
+    /// <summary>
+    /// The Linear products of the inference graph that can run as int8 GEMMs when the model is compiled with
+    /// <c>CompileOptions.Quantization</c> (<see cref="MatMulOp.RunsInt8"/>). Each gets an <c>Int8Linear?</c> field, null without quantisation; the emitted
+    /// call site tries it first and falls back to the float GEMM. Everything else stays float32.
+    /// </summary>
+    internal sealed class Int8Sites
+    {
+        private readonly List<(Node Node, string Field)> _sites = new List<(Node, string)>();
+
+        public static Int8Sites Find(Graph inference)
+        {
+            var sites = new Int8Sites();
+            var fields = new HashSet<string>(System.StringComparer.Ordinal);
+            foreach (Node node in inference.Nodes)
+            {
+                if (!MatMulOp.RunsInt8(inference, node)) continue;
+                string field = "_" + Identifier(node.Layer) + "Int8";
+                for (int use = 2; !fields.Add(field); use++) field = "_" + Identifier(node.Layer) + "Int8_" + Format.Int(use);
+                sites._sites.Add((node, field));
+            }
+            return sites;
+        }
+
+        /// <summary>The Int8Linear field for a node of the inference graph, or null when it stays float32.</summary>
+        public string? FieldOf(int node)
+        {
+            foreach ((Node site, string field) in _sites)
+                if (site.Id == node) return field;
+            return null;
+        }
+
+        public void WriteFields(SourceWriter w)
+        {
+            w.Line("private readonly Int8Inference? _int8;");
+            foreach ((_, string field) in _sites) w.Line($"private readonly Int8Linear? {field};");
+        }
+
+        /// <summary>Constructor lines, after every buffer exists: Calibrate runs Forward.</summary>
+        public void WriteCreation(SourceWriter w, Graph inference)
+        {
+            w.Line("_int8 = Int8Inference.Create(model, options); // null unless options.Quantization is set");
+            foreach ((Node node, string field) in _sites)
+            {
+                string bias = node.Inputs.Count > 2 ? "_p" + Format.Int(inference[node.Input(2)].Index) : "null";
+                string activation = node.Activation == Epilogue.Relu ? "Activation.Relu" : "Activation.None";
+                w.Line($"{field} = _int8?.Linear({Format.String(node.Layer)}, _p{Format.Int(inference[node.Input(1)].Index)}, {bias}, {activation});");
+            }
+            w.Line("_int8?.Calibrate(Forward);");
+        }
+
+        public static void WriteProperty(SourceWriter w)
+        {
+            w.Line();
+            w.Line("/// <summary>The int8 layers, their report and checkpoint; null unless compiled with CompileOptions.Quantization.</summary>");
+            w.Line("public Int8Inference? Int8 => _int8;");
+        }
+
+        private static string Identifier(string layer)
+        {
+            var name = new StringBuilder();
+            foreach (char c in layer) name.Append(char.IsLetterOrDigit(c) ? c : '_');
+            return name.ToString();
+        }
+    }
+}

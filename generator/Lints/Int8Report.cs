@@ -1,0 +1,34 @@
+using System.Linq;
+using System.Threading;
+using ModelGen.Generator.Diagnostics;
+using ModelGen.Generator.IR;
+using ModelGen.Generator.Ops;
+using ModelGen.Generator.Parsing;
+using ModelGen.Generator.Passes;
+
+namespace ModelGen.Generator.Lints
+{
+    /// <summary>
+    /// The opt-in int8 report (MG2002): which kernels of the compiled Forward run int8 when the model is compiled with
+    /// CompileOptions.Quantization, and which stay float32.
+    /// </summary>
+    internal static class Int8Report
+    {
+        public static DiagnosticInfo Create(ModelSpec spec, CompiledGraphs compiled, CancellationToken cancellation)
+        {
+            Graph inference = compiled.Inference;
+            var int8 = new System.Collections.Generic.List<string>();
+            var float32 = new System.Collections.Generic.List<string>();
+            foreach (Node node in inference.Nodes)
+            {
+                cancellation.ThrowIfCancellationRequested();
+                if (node.Op is OpKind.Input or OpKind.Param or OpKind.Const or OpKind.Label) continue;
+                (MatMulOp.RunsInt8(inference, node) ? int8 : float32).Add(ModelReport.Kernel(node));
+            }
+            string text = "with CompileOptions.Quantization, " +
+                (int8.Count == 0 ? "no kernel runs int8" : $"{int8.Count} kernels run int8: {string.Join(", ", int8)}") +
+                (float32.Count == 0 ? "; none stays float32" : $"; {float32.Count} stay float32: {string.Join(", ", float32)}");
+            return DiagnosticInfo.Create(DiagnosticDescriptors.Int8Report, spec.Origin, spec.ClassName, text);
+        }
+    }
+}

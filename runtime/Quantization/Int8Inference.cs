@@ -1,0 +1,124 @@
+using System.ComponentModel;
+using System.Globalization;
+using ModelGen.Kernels;
+
+namespace ModelGen.Quantization;
+
+/// <summary>
+/// The int8 side of one compiled model: the generated Compiled class creates it at Compile when
+/// <see cref="CompileOptions.Quantization"/> is set, asks it for an <see cref="Int8Linear"/> per Linear product
+/// of its Forward, then lets it calibrate them by running Forward on the calibration batches (the layers observe
+/// their float inputs and let the float GEMMs run) or load them from an int8 checkpoint.
+/// </summary>
+public sealed class Int8Inference
+{
+    private readonly IModel _model;
+    private readonly QuantizationOptions _options;
+    private readonly int _maxBatch;
+    private readonly Dictionary<string, Int8Checkpoint.Entry>? _checkpoint;
+    private readonly List<(string Key, Int8Linear Layer)> _layers = new();
+    private QuantizationReport? _report;
+
+    private Int8Inference(IModel model, QuantizationOptions options, int maxBatch)
+    {
+        _model = model;
+        _options = options;
+        _maxBatch = maxBatch;
+        if (options.CheckpointPath != null) _checkpoint = Int8Checkpoint.Read(options.CheckpointPath);
+    }
+
+    /// <summary>Called by generated code: the int8 state for <paramref name="options"/>, or null when it asks for none.</summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public static Int8Inference? Create(IModel model, CompileOptions options)
+        => options.Quantization is { } quantization ? new Int8Inference(model, quantization, options.MaxBatch) : null;
+
+    /// <summary>
+    /// Called by generated code for each Linear product of the compiled Forward: the layer's weights quantised now
+    /// (or read from the checkpoint), its activation range still to calibrate.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The checkpoint lacks the layer or holds it with other sizes.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public Int8Linear Linear(string layer, Parameter weight, Parameter? bias, Activation activation)
+    {
+        int outFeatures = weight.Value.Size(0), inFeatures = weight.Value.Size(1);
+        int uses = _layers.Count(l => l.Layer.Layer == layer);
+        string key = uses == 0 ? layer : layer + "#" + (uses + 1).ToString(CultureInfo.InvariantCulture);
+        Int8Linear result;
+        if (_checkpoint != null)
+        {
+            if (!_checkpoint.TryGetValue(key, out Int8Checkpoint.Entry? entry))
+                throw new InvalidDataException($"The int8 checkpoint has no layer {key}.");
+            if (entry.InFeatures != inFeatures || entry.OutFeatures != outFeatures || entry.Activation != activation)
+                throw new InvalidDataException($"The int8 checkpoint holds {key} as {entry.InFeatures} -> {entry.OutFeatures} ({entry.Activation}), but the model has {inFeatures} -> {outFeatures} ({activation}).");
+            result = new Int8Linear(layer, inFeatures, outFeatures, entry.Weights, entry.WeightScales, entry.Bias, activation, _maxBatch);
+            result.SetActivationQuantization(entry.ActivationScale, entry.ZeroPoint);
+        }
+        else
+        {
+            float[] biasValues = bias?.Value.AsSpan().ToArray() ?? new float[outFeatures];
+            result = Int8Linear.FromFloat(layer, inFeatures, outFeatures, weight.Value.AsSpan(), biasValues, activation, _maxBatch);
+            result.BeginCalibration(_options.Method);
+        }
+        _layers.Add((key, result));
+        return result;
+    }
+
+    /// <summary>
+    /// Called by generated code at the end of Compile: runs <paramref name="forward"/> (the compiled float
+    /// Forward, the int8 layers observing) on every calibration batch, then fixes each layer's activation range.
+    /// Does nothing when the layers came from a checkpoint.
+    /// </summary>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public void Calibrate(Func<Tensor, Tensor> forward)
+    {
+        if (_checkpoint == null)
+        {
+            foreach (Tensor batch in _options.CalibrationBatches!) forward(batch);
+            foreach ((_, Int8Linear layer) in _layers) layer.EndCalibration(_options.Method);
+        }
+        _report = BuildReport();
+    }
+
+    /// <summary>The int8 layers, in the order the compiled Forward runs them.</summary>
+    public IReadOnlyList<Int8Linear> Layers => _layers.Select(l => l.Layer).ToArray();
+
+    /// <summary>Which layers run int8 and which stay float32, and why.</summary>
+    /// <exception cref="InvalidOperationException">Compile has not finished calibrating.</exception>
+    public QuantizationReport Report => _report ?? throw new InvalidOperationException("The model is not calibrated yet.");
+
+    /// <summary>Writes the int8 checkpoint: load it with <see cref="QuantizationOptions.FromCheckpoint"/>.</summary>
+    public void Save(string path)
+    {
+        using FileStream stream = File.Create(path);
+        Save(stream);
+    }
+
+    /// <summary>Writes the int8 checkpoint to <paramref name="stream"/>.</summary>
+    public void Save(Stream stream) => Int8Checkpoint.Write(stream, _layers);
+
+    private QuantizationReport BuildReport()
+    {
+        string source = _checkpoint != null ? "from checkpoint" : "calibrated " + _options.Method;
+        var rows = new List<LayerQuantization>();
+        foreach ((string name, ILayer layer) in _model.Layers())
+        {
+            string type = layer.GetType().Name;
+            Int8Linear[] sites = _layers.Where(l => l.Layer.Layer == name).Select(l => l.Layer).ToArray();
+            if (sites.Length > 0)
+            {
+                Int8Linear first = sites[0];
+                rows.Add(new LayerQuantization(name, type, true, string.Create(CultureInfo.InvariantCulture,
+                    $"weights per channel, input scale {first.ActivationScale:G4} zero point {first.ZeroPoint} ({source}){(sites.Length > 1 ? $", {sites.Length} uses" : "")}")));
+            }
+            else rows.Add(new LayerQuantization(name, type, false, WhyFloat(layer)));
+        }
+        return new QuantizationReport(rows);
+    }
+
+    private static string WhyFloat(ILayer layer) => layer switch
+    {
+        ModelGen.Linear => "its product is not a plain x·Wᵀ (+ bias) (+ ReLU) GEMM in the compiled Forward",
+        Conv2d or ConvTranspose2d => "int8 convolution is not implemented",
+        _ => "no matrix product to quantise",
+    };
+}
