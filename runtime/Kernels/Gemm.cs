@@ -22,7 +22,8 @@ public static partial class Gemm
 {
     /// <summary>C = op(A)·op(B) (+ C when accumulate) (+ bias[j] to column j) then activation.</summary>
     /// <remarks>
-    /// A packed, cache-blocked multiply (see Gemm.Blocking.cs). A large multiply may run part of C on a second,
+    /// A packed, cache-blocked multiply (see Gemm.Blocking.cs); a multiply of at most four rows reads A and B
+    /// unpacked instead (Gemm.Skinny.cs). A large multiply may run part of C on a second,
     /// persistent thread (see <see cref="MaxThreads"/>); the result is bit-identical either way. It allocates
     /// nothing once the packing buffers have grown to the problem's size and the worker thread exists.
     /// </remarks>
@@ -50,7 +51,13 @@ public static partial class Gemm
         fixed (float* pa = a, pb = b, pc = c, pbias = bias)
         {
             var problem = new Problem(m, n, k, pa, lda, transA, pb, ldb, transB, pc, ldc, accumulate, pbias, relu);
-            switch (SelectPath())
+            GemmPath path = SelectPath();
+            if (IsSkinny(in problem, path))
+            {
+                RunSkinny(in problem); // a few rows: read A and B in place (Gemm.Skinny.cs)
+                return;
+            }
+            switch (path)
             {
                 case GemmPath.Vector512: Run<Kernel512>(GemmPath.Vector512, in problem); break;
                 case GemmPath.Vector256: Run<Kernel256>(GemmPath.Vector256, in problem); break;

@@ -49,6 +49,28 @@ public class GemmTests
     }
 
     [Theory]
+    [MemberData(nameof(EveryPath))]
+    public void Multiply_FewRows_MatchesReference(string path)
+    {
+        // Up to SkinnyMaxRows rows of a row-major A skip packing (Gemm.Skinny.cs); 5 rows and a transposed A do not.
+        // Columns around the 4-column and 8/32-float blocks, depths around the 8-float vector, strides with padding.
+        using var _ = Force(path);
+        var random = new Random(17);
+        for (int m = 1; m <= Gemm.SkinnyMaxRows + 1; m++)
+            foreach (int n in new[] { 1, 3, 4, 5, 8, 31, 33, 40, 70 })
+                foreach (int k in new[] { 1, 7, 8, 9, 300 })
+                    foreach (bool transB in new[] { false, true })
+                    {
+                        int options = random.Next(8);
+                        AssertMatchesReference(random, m, n, k, transA: false, transB, accumulate: (options & 1) != 0,
+                            bias: (options & 2) != 0, relu: (options & 4) != 0, padding: random.Next(3));
+                    }
+        // A batch-1 Linear forward and its input gradient at MLP size.
+        AssertMatchesReference(random, 1, 256, 784, false, true, accumulate: false, bias: true, relu: true);
+        AssertMatchesReference(random, 1, 784, 256, false, false, accumulate: false, bias: false, relu: false);
+    }
+
+    [Theory]
     [MemberData(nameof(AcceleratedPaths))]
     public void Multiply_MlpShapes_MatchesReference(string path)
     {
