@@ -46,6 +46,8 @@ namespace ModelGen.Generator
         ConvTranspose2d, ConvTranspose2dGradInput, ConvTranspose2dGradWeight, ConvTranspose2dGradBias,
         // Made by the fusion passes only (Ops/Fused.cs): one loop for an elementwise chain, batch norm folded into weights
         FusedElementwise, FoldBatchNormWeight, FoldBatchNormBias,
+        // Layer normalisation over the last axis (Ops/LayerNorm.cs): statistics written by layer_norm, one backward kernel
+        LayerNorm, LayerNormStats, LayerNormGradInput, LayerNormGradWeight, LayerNormGradBias,
     }
 }
 

@@ -25,6 +25,7 @@ public static class SavedValuesModels
         [nameof(ClassLosses)] = ClassLosses,
         [nameof(NormalizationAndDropout)] = NormalizationAndDropout,
         [nameof(TransposedConvolution)] = TransposedConvolution,
+        [nameof(LayerNormSavedValuesModel.LayerNorms)] = LayerNormSavedValuesModel.LayerNorms,
     };
 
     /// <summary>A transposed convolution on the input itself (no input gradient) and one inside (both gradients).</summary>
