@@ -8,9 +8,10 @@ using ModelGen.Generator.Ops;
 namespace ModelGen.Generator.Emit
 {
     /// <summary>
-    /// The Linear products of the inference graph that can run as int8 GEMMs when the model is compiled with
-    /// <c>CompileOptions.Quantization</c> (<see cref="MatMulOp.RunsInt8"/>). Each gets an <c>Int8Linear?</c> field, null without quantisation; the emitted
-    /// call site tries it first and falls back to the float GEMM. Everything else stays float32.
+    /// The Linear products and convolutions of the inference graph that can run int8 when the model is compiled with
+    /// <c>CompileOptions.Quantization</c> (<see cref="MatMulOp.RunsInt8"/>, <see cref="ConvolutionOp.RunsInt8"/>). Each
+    /// gets an <c>Int8Linear?</c> or <c>Int8Conv2d?</c> field, null without quantisation; the emitted call site tries
+    /// it first and falls back to the float kernel. Everything else stays float32.
     /// </summary>
     internal sealed class Int8Sites
     {
@@ -22,7 +23,7 @@ namespace ModelGen.Generator.Emit
             var fields = new HashSet<string>(System.StringComparer.Ordinal);
             foreach (Node node in inference.Nodes)
             {
-                if (!MatMulOp.RunsInt8(inference, node)) continue;
+                if (!RunsInt8(inference, node)) continue;
                 string field = "_" + Identifier(node.Layer) + "Int8";
                 for (int use = 2; !fields.Add(field); use++) field = "_" + Identifier(node.Layer) + "Int8_" + Format.Int(use);
                 sites._sites.Add((node, field));
@@ -30,7 +31,11 @@ namespace ModelGen.Generator.Emit
             return sites;
         }
 
-        /// <summary>The Int8Linear field for a node of the inference graph, or null when it stays float32.</summary>
+        /// <summary>Whether a node of the inference graph runs int8 under CompileOptions.Quantization.</summary>
+        public static bool RunsInt8(Graph inference, Node node)
+            => MatMulOp.RunsInt8(inference, node) || ConvolutionOp.RunsInt8(inference, node);
+
+        /// <summary>The Int8Linear or Int8Conv2d field for a node of the inference graph, or null when it stays float32.</summary>
         public string? FieldOf(int node)
         {
             foreach ((Node site, string field) in _sites)
@@ -41,7 +46,8 @@ namespace ModelGen.Generator.Emit
         public void WriteFields(SourceWriter w)
         {
             w.Line("private readonly Int8Inference? _int8;");
-            foreach ((_, string field) in _sites) w.Line($"private readonly Int8Linear? {field};");
+            foreach ((Node node, string field) in _sites)
+                w.Line($"private readonly {(node.Op == OpKind.Conv2d ? "Int8Conv2d" : "Int8Linear")}? {field};");
         }
 
         /// <summary>Constructor lines, after every buffer exists: Calibrate runs Forward.</summary>
@@ -52,7 +58,11 @@ namespace ModelGen.Generator.Emit
             {
                 string bias = node.Inputs.Count > 2 ? "_p" + Format.Int(inference[node.Input(2)].Index) : "null";
                 string activation = node.Activation == Epilogue.Relu ? "Activation.Relu" : "Activation.None";
-                w.Line($"{field} = _int8?.Linear({Format.String(node.Layer)}, _p{Format.Int(inference[node.Input(1)].Index)}, {bias}, {activation});");
+                string weight = "_p" + Format.Int(inference[node.Input(1)].Index);
+                if (node.Op == OpKind.Conv2d)
+                    w.Line($"{field} = _int8?.Conv2d({Format.String(node.Layer)}, {weight}, {bias}, new Conv2dGeometry({string.Join(", ", node.Geometry.Select(Format.Int))}), {activation});");
+                else
+                    w.Line($"{field} = _int8?.Linear({Format.String(node.Layer)}, {weight}, {bias}, {activation});");
             }
             w.Line("_int8?.Calibrate(Forward);");
         }

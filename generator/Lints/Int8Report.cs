@@ -23,7 +23,7 @@ namespace ModelGen.Generator.Lints
             {
                 cancellation.ThrowIfCancellationRequested();
                 if (node.Op is OpKind.Input or OpKind.Param or OpKind.Const or OpKind.Label) continue;
-                (MatMulOp.RunsInt8(inference, node) ? int8 : float32).Add(ModelReport.Kernel(node));
+                (Emit.Int8Sites.RunsInt8(inference, node) ? int8 : float32).Add(ModelReport.Kernel(node));
             }
             string text = "with CompileOptions.Quantization, " +
                 (int8.Count == 0 ? "no kernel runs int8" : $"{int8.Count} kernels run int8: {string.Join(", ", int8)}") +

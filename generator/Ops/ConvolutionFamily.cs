@@ -78,10 +78,32 @@ namespace ModelGen.Generator.Ops
         public override void Emit(CpuEmitContext context, Node node)
         {
             string bias = node.Inputs.Count > 2 ? context.Span(node.Input(2)) : "ReadOnlySpan<float>.Empty";
-            context.Line($"Convolution.{_family.Kernel}Forward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {bias}, {context.Span(node.Id)}, " +
-                         $"{node.Shape[0].ToCode(context.Batch)}, {_family.GeometryField(context, node)}, {context.Workspace(Workspace(context.Graph, node))}" +
+            string batch = node.Shape[0].ToCode(context.Batch);
+            // A plain convolution may run int8 (CompileOptions.Quantization); the float kernel runs when it does not.
+            string? int8 = context.Int8?.FieldOf(node.Id);
+            if (int8 != null) context.Line($"if ({int8} is null || !{int8}.TryForward({batch}, {context.Span(node.Input(0))}, {context.Span(node.Id)}))");
+            context.Line($"{(int8 == null ? "" : "    ")}Convolution.{_family.Kernel}Forward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {bias}, {context.Span(node.Id)}, " +
+                         $"{batch}, {_family.GeometryField(context, node)}, {context.Workspace(Workspace(context.Graph, node))}" +
                          (node.Activation == Epilogue.Relu ? ", Activation.Relu);" : ");"));
         }
+
+        /// <summary>The fewest output channels an int8 convolution has: one full panel of the int8 GEMM (GemmInt8.PanelWidth).</summary>
+        public const int Int8MinOutChannels = 16;
+
+        /// <summary>
+        /// Whether a node of the inference graph can run as an int8 convolution (CompileOptions.Quantization): a
+        /// Conv2d layer with groups 1 whose weight (and bias) are parameters and whose epilogue is none or ReLU.
+        /// Grouped and depthwise convolutions stay float32 (not implemented): each group would be its own GEMM only
+        /// OutChannels/Groups wide (1 for depthwise), mostly padding in the int8 kernel's 16-column panels. For the
+        /// same reason a convolution with fewer than 16 output channels stays float32: LeNet-5's conv1 (1 → 6, 5×5)
+        /// was not faster in int8 than the float direct kernel (docs/quantization.md).
+        /// </summary>
+        public static bool RunsInt8(Graph graph, Node node)
+            => node.Op == OpKind.Conv2d && node.Layer.Length > 0 && node.Geometry.Count == 13 && node.Geometry[12] == 1
+               && node.Geometry[3] >= Int8MinOutChannels
+               && graph[node.Input(1)].Op == OpKind.Param
+               && (node.Inputs.Count == 2 || graph[node.Input(2)].Op == OpKind.Param)
+               && (node.Activation == Epilogue.None || node.Activation == Epilogue.Relu);
     }
 
     /// <summary>

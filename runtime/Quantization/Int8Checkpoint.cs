@@ -17,13 +17,13 @@ internal static class Int8Checkpoint
     internal sealed record Entry(string Key, int InFeatures, int OutFeatures, Activation Activation,
         float ActivationScale, int ZeroPoint, float[] WeightScales, float[] Bias, sbyte[] Weights);
 
-    public static void Write(Stream stream, IReadOnlyList<(string Key, Int8Linear Layer)> layers)
+    public static void Write(Stream stream, IReadOnlyList<(string Key, Int8Layer Layer)> layers)
     {
         using var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true);
         writer.Write(Magic);
         writer.Write(Version);
         writer.Write(layers.Count);
-        foreach ((string key, Int8Linear layer) in layers)
+        foreach ((string key, Int8Layer layer) in layers)
         {
             if (!layer.IsQuantized) throw new InvalidOperationException($"Layer {layer.Layer} is not calibrated yet.");
             writer.Write(key);

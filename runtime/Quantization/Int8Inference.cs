@@ -7,7 +7,7 @@ namespace ModelGen.Quantization;
 /// <summary>
 /// The int8 side of one compiled model: the generated Compiled class creates it at Compile when
 /// <see cref="CompileOptions.Quantization"/> is set, asks it for an <see cref="Int8Linear"/> per Linear product
-/// of its Forward, then lets it calibrate them by running Forward on the calibration batches (the layers observe
+/// and an <see cref="Int8Conv2d"/> per convolution (groups 1) of its Forward, then lets it calibrate them by running Forward on the calibration batches (the layers observe
 /// their float inputs and let the float GEMMs run) or load them from an int8 checkpoint.
 /// </summary>
 public sealed class Int8Inference
@@ -16,7 +16,7 @@ public sealed class Int8Inference
     private readonly QuantizationOptions _options;
     private readonly int _maxBatch;
     private readonly Dictionary<string, Int8Checkpoint.Entry>? _checkpoint;
-    private readonly List<(string Key, Int8Linear Layer)> _layers = new();
+    private readonly List<(string Key, Int8Layer Layer)> _layers = new();
     private QuantizationReport? _report;
 
     private Int8Inference(IModel model, QuantizationOptions options, int maxBatch)
@@ -41,27 +41,68 @@ public sealed class Int8Inference
     public Int8Linear Linear(string layer, Parameter weight, Parameter? bias, Activation activation)
     {
         int outFeatures = weight.Value.Size(0), inFeatures = weight.Value.Size(1);
-        int uses = _layers.Count(l => l.Layer.Layer == layer);
-        string key = uses == 0 ? layer : layer + "#" + (uses + 1).ToString(CultureInfo.InvariantCulture);
+        string key = NextKey(layer);
         Int8Linear result;
-        if (_checkpoint != null)
+        if (Stored(key, inFeatures, outFeatures, activation) is { } entry)
         {
-            if (!_checkpoint.TryGetValue(key, out Int8Checkpoint.Entry? entry))
-                throw new InvalidDataException($"The int8 checkpoint has no layer {key}.");
-            if (entry.InFeatures != inFeatures || entry.OutFeatures != outFeatures || entry.Activation != activation)
-                throw new InvalidDataException($"The int8 checkpoint holds {key} as {entry.InFeatures} -> {entry.OutFeatures} ({entry.Activation}), but the model has {inFeatures} -> {outFeatures} ({activation}).");
             result = new Int8Linear(layer, inFeatures, outFeatures, entry.Weights, entry.WeightScales, entry.Bias, activation, _maxBatch);
             result.SetActivationQuantization(entry.ActivationScale, entry.ZeroPoint);
         }
         else
         {
-            float[] biasValues = bias?.Value.AsSpan().ToArray() ?? new float[outFeatures];
-            result = Int8Linear.FromFloat(layer, inFeatures, outFeatures, weight.Value.AsSpan(), biasValues, activation, _maxBatch);
+            result = Int8Linear.FromFloat(layer, inFeatures, outFeatures, weight.Value.AsSpan(), BiasValues(bias, outFeatures), activation, _maxBatch);
             result.BeginCalibration(_options.Method);
         }
         _layers.Add((key, result));
         return result;
     }
+
+    /// <summary>
+    /// Called by generated code for each convolution (groups 1) of the compiled Forward: the layer's weights quantised
+    /// now (or read from the checkpoint), its activation range still to calibrate.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The checkpoint lacks the layer or holds it with other sizes.</exception>
+    /// <exception cref="ArgumentException">The geometry has groups other than 1 or does not match the weight.</exception>
+    [EditorBrowsable(EditorBrowsableState.Never)]
+    public Int8Conv2d Conv2d(string layer, Parameter weight, Parameter? bias, Conv2dGeometry geometry, Activation activation)
+    {
+        if (weight.Value.Length != geometry.WeightLength)
+            throw new ArgumentException($"Conv2d {layer}: the weight has {weight.Value.Length} elements; the geometry needs {geometry.WeightLength}.", nameof(weight));
+        string key = NextKey(layer);
+        Int8Conv2d result;
+        if (Stored(key, geometry.ColumnRows, geometry.OutChannels, activation) is { } entry)
+        {
+            result = new Int8Conv2d(layer, geometry, entry.Weights, entry.WeightScales, entry.Bias, activation);
+            result.SetActivationQuantization(entry.ActivationScale, entry.ZeroPoint);
+        }
+        else
+        {
+            result = Int8Conv2d.FromFloat(layer, geometry, weight.Value.AsSpan(), BiasValues(bias, geometry.OutChannels), activation);
+            result.BeginCalibration(_options.Method);
+        }
+        _layers.Add((key, result));
+        return result;
+    }
+
+    /// <summary>The checkpoint key of the layer's next use: its name, then name#2, name#3, ...</summary>
+    private string NextKey(string layer)
+    {
+        int uses = _layers.Count(l => l.Layer.Layer == layer);
+        return uses == 0 ? layer : layer + "#" + (uses + 1).ToString(CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>The checkpoint's entry for <paramref name="key"/>, checked against the model; null when calibrating.</summary>
+    private Int8Checkpoint.Entry? Stored(string key, int inFeatures, int outFeatures, Activation activation)
+    {
+        if (_checkpoint == null) return null;
+        if (!_checkpoint.TryGetValue(key, out Int8Checkpoint.Entry? entry))
+            throw new InvalidDataException($"The int8 checkpoint has no layer {key}.");
+        if (entry.InFeatures != inFeatures || entry.OutFeatures != outFeatures || entry.Activation != activation)
+            throw new InvalidDataException($"The int8 checkpoint holds {key} as {entry.InFeatures} -> {entry.OutFeatures} ({entry.Activation}), but the model has {inFeatures} -> {outFeatures} ({activation}).");
+        return entry;
+    }
+
+    private static float[] BiasValues(Parameter? bias, int outFeatures) => bias?.Value.AsSpan().ToArray() ?? new float[outFeatures];
 
     /// <summary>
     /// Called by generated code at the end of Compile: runs <paramref name="forward"/> (the compiled float
@@ -74,13 +115,13 @@ public sealed class Int8Inference
         if (_checkpoint == null)
         {
             foreach (Tensor batch in _options.CalibrationBatches!) forward(batch);
-            foreach ((_, Int8Linear layer) in _layers) layer.EndCalibration(_options.Method);
+            foreach ((_, Int8Layer layer) in _layers) layer.EndCalibration(_options.Method);
         }
         _report = BuildReport();
     }
 
     /// <summary>The int8 layers, in the order the compiled Forward runs them.</summary>
-    public IReadOnlyList<Int8Linear> Layers => _layers.Select(l => l.Layer).ToArray();
+    public IReadOnlyList<Int8Layer> Layers => _layers.Select(l => l.Layer).ToArray();
 
     /// <summary>Which layers run int8 and which stay float32, and why.</summary>
     /// <exception cref="InvalidOperationException">Compile has not finished calibrating.</exception>
@@ -103,10 +144,10 @@ public sealed class Int8Inference
         foreach ((string name, ILayer layer) in _model.Layers())
         {
             string type = layer.GetType().Name;
-            Int8Linear[] sites = _layers.Where(l => l.Layer.Layer == name).Select(l => l.Layer).ToArray();
+            Int8Layer[] sites = _layers.Where(l => l.Layer.Layer == name).Select(l => l.Layer).ToArray();
             if (sites.Length > 0)
             {
-                Int8Linear first = sites[0];
+                Int8Layer first = sites[0];
                 rows.Add(new LayerQuantization(name, type, true, string.Create(CultureInfo.InvariantCulture,
                     $"weights per channel, input scale {first.ActivationScale:G4} zero point {first.ZeroPoint} ({source}){(sites.Length > 1 ? $", {sites.Length} uses" : "")}")));
             }
@@ -118,7 +159,10 @@ public sealed class Int8Inference
     private static string WhyFloat(ILayer layer) => layer switch
     {
         ModelGen.Linear => "its product is not a plain x·Wᵀ (+ bias) (+ ReLU) GEMM in the compiled Forward",
-        Conv2d or ConvTranspose2d => "int8 convolution is not implemented",
+        ModelGen.Conv2d { Groups: > 1 } => "grouped and depthwise convolutions stay float32 (int8 runs groups 1 only)",
+        ModelGen.Conv2d { OutChannels: < GemmInt8.PanelWidth } => "fewer than 16 output channels: the int8 GEMM's 16-column panels would be mostly padding, slower than float32",
+        ModelGen.Conv2d => "its convolution is not a plain conv (+ bias) (+ ReLU) in the compiled Forward",
+        ConvTranspose2d => "int8 transposed convolution is not implemented",
         _ => "no matrix product to quantise",
     };
 }

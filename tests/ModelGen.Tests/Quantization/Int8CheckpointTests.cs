@@ -7,7 +7,7 @@ using Xunit;
 
 namespace ModelGen.Tests.Quantization;
 
-/// <summary>The int8 checkpoint round trip and size, and the report of a model with layers that stay float32.</summary>
+/// <summary>The int8 checkpoint round trip and size, and its refusal for another architecture.</summary>
 public class Int8CheckpointTests
 {
     [Fact]
@@ -49,27 +49,6 @@ public class Int8CheckpointTests
 
         var lenet = new LeNet5();
         var error = Assert.Throws<InvalidDataException>(() => lenet.Compile(new CompileOptions { Quantization = QuantizationOptions.FromCheckpoint(path) }));
-        Assert.Contains("fc1", error.Message);
-    }
-
-    [Fact]
-    public void Int8LeNet_Report_LinearLayersInt8ConvolutionsFloat32WithReason()
-    {
-        var model = new LeNet5();
-        model.Initialize(1);
-        Dataset digits = SyntheticDigits.Generate(64, seed: 10);
-        List<Tensor> calibration = QuantizationData.Batches(digits, 64, 32, 1, 28, 28);
-        using var float32 = model.Compile(new CompileOptions { MaxBatch = 32 });
-        using var int8 = model.Compile(new CompileOptions { MaxBatch = 32, Quantization = QuantizationOptions.Int8(calibration) });
-
-        QuantizationReport report = int8.Int8!.Report;
-        Assert.Equal(["fc1", "fc2", "head"], report.Layers.Where(l => l.IsInt8).Select(l => l.Layer));
-        LayerQuantization conv = Assert.Single(report.Float32Layers, l => l.Layer == "conv1");
-        Assert.Equal("Conv2d", conv.LayerType);
-        Assert.Contains("convolution", conv.Detail);
-
-        float[] expected = float32.Forward(calibration[0]).AsSpan().ToArray(), actual = int8.Forward(calibration[0]).AsSpan().ToArray();
-        double largest = expected.Max(Math.Abs), worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
-        Assert.True(worst <= 0.06 * largest, $"int8 LeNet logits differ by up to {worst:G4} (largest {largest:G4})");
+        Assert.Contains("no layer conv2", error.Message); // LeNet's first int8 site, absent from the MLP's checkpoint
     }
 }
