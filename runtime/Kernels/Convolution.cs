@@ -116,8 +116,10 @@ public readonly record struct Conv2dGeometry(int InChannels, int InHeight, int I
 /// by im2col and GEMM per image and group. Float32 runs on <see cref="Gemm.Multiply"/>, float64 on plain loops.
 /// </summary>
 /// <remarks>
-/// No kernel allocates: each takes a workspace of at least <see cref="Conv2dGeometry.WorkspaceSize"/> elements.
-/// Every output span is overwritten, never accumulated into.
+/// No kernel allocates once warm: each takes a workspace of at least <see cref="Conv2dGeometry.WorkspaceSize"/>
+/// elements; the float32 weight gradient's partial sums and the GEMM worker's own im2col scratch are grow-only
+/// buffers, allocated on a thread's first call. Float32 calls with enough work share their batch with the worker when
+/// <see cref="Gemm.MaxThreads"/> ≥ 2, with bit-identical results. Every output span is overwritten, never accumulated into.
 /// </remarks>
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static partial class Convolution
@@ -136,15 +138,26 @@ public static partial class Convolution
         {
             throw new ArgumentException($"Conv2d bias has {bias.Length} elements; expected {g.OutChannels} (or none).", nameof(bias));
         }
+        if (typeof(T) == typeof(float) && ShareImages(in g, batch))
+        {
+            ForwardShared(AsFloat(input), AsFloat(weight), AsFloat(bias), AsFloat(output), batch, in g, AsFloat(workspace), activation);
+            return;
+        }
+        ForwardImages(input, weight, bias, output, batch, in g, workspace[..g.WorkspaceSize], activation);
+    }
+
+    /// <summary>The forward of <paramref name="batch"/> images on this thread, with <paramref name="columns"/> as its im2col scratch.</summary>
+    private static void ForwardImages<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias,
+        Span<T> output, int batch, in Conv2dGeometry g, Span<T> columns, Activation activation) where T : IFloatingPointIeee754<T>
+    {
         if (UseDirectForward<T>(in g))
         {
             ForwardDirect(AsFloat(input), AsFloat(weight), AsFloat(bias), AsFloat(output), batch, in g,
-                AsFloat(workspace[..g.WorkspaceSize]), activation == Activation.Relu);
+                AsFloat(columns), activation == Activation.Relu);
             return;
         }
         int depth = g.ColumnRows, pixels = g.OutHeight * g.OutWidth;
         int groupIn = g.InChannelsPerGroup * g.InHeight * g.InWidth, groupOut = g.OutChannelsPerGroup;
-        Span<T> columns = workspace[..g.WorkspaceSize];
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<T> image = input.Slice(n * g.InputImageLength, g.InputImageLength);
@@ -193,14 +206,25 @@ public static partial class Convolution
         int batch, in Conv2dGeometry g, Span<T> workspace) where T : IFloatingPointIeee754<T>
     {
         CheckSpans(in g, batch, dInput.Length, weight.Length, dOutput.Length, workspace.Length, nameof(dInput), nameof(dOutput));
+        if (typeof(T) == typeof(float) && ShareImages(in g, batch))
+        {
+            BackwardInputShared(AsFloat(dOutput), AsFloat(weight), AsFloat(dInput), batch, in g, AsFloat(workspace));
+            return;
+        }
+        BackwardInputImages(dOutput, weight, dInput, batch, in g, workspace[..g.WorkspaceSize]);
+    }
+
+    /// <summary>The input gradient of <paramref name="batch"/> images on this thread, with <paramref name="columns"/> as its scratch.</summary>
+    private static void BackwardInputImages<T>(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> weight, Span<T> dInput,
+        int batch, in Conv2dGeometry g, Span<T> columns) where T : IFloatingPointIeee754<T>
+    {
         if (UseDirectBackwardInput<T>(in g))
         {
-            BackwardInputDirect(AsFloat(dOutput), AsFloat(weight), AsFloat(dInput), batch, in g, AsFloat(workspace[..g.WorkspaceSize]));
+            BackwardInputDirect(AsFloat(dOutput), AsFloat(weight), AsFloat(dInput), batch, in g, AsFloat(columns));
             return;
         }
         int depth = g.ColumnRows, pixels = g.OutHeight * g.OutWidth;
         int groupIn = g.InChannelsPerGroup * g.InHeight * g.InWidth, groupOut = g.OutChannelsPerGroup;
-        Span<T> columns = workspace[..g.WorkspaceSize];
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<T> gradient = dOutput.Slice(n * g.OutputImageLength, g.OutputImageLength);
@@ -224,20 +248,40 @@ public static partial class Convolution
     }
 
     /// <summary>dWeight = the gradient with respect to the weight summed over the batch (overwritten).</summary>
+    /// <remarks>
+    /// Float32 sums the batch in up to four fixed parts of consecutive images (each part image by image, then the
+    /// parts in order), whether one thread or two run them: the result does not depend on
+    /// <see cref="Gemm.MaxThreads"/>.
+    /// </remarks>
     /// <exception cref="ArgumentException">A span is shorter than the geometry and batch need.</exception>
     public static void Conv2dBackwardWeight<T>(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> input, Span<T> dWeight,
         int batch, in Conv2dGeometry g, Span<T> workspace) where T : IFloatingPointIeee754<T>
     {
         CheckSpans(in g, batch, input.Length, dWeight.Length, dOutput.Length, workspace.Length, nameof(input), nameof(dOutput));
-        if (batch == 0) dWeight[..g.WeightLength].Clear();
+        if (batch == 0)
+        {
+            dWeight[..g.WeightLength].Clear();
+            return;
+        }
+        if (typeof(T) == typeof(float))
+        {
+            BackwardWeightInParts(AsFloat(dOutput), AsFloat(input), AsFloat(dWeight), batch, in g, AsFloat(workspace));
+            return;
+        }
+        BackwardWeightImages(dOutput, input, dWeight, batch, in g, workspace[..g.WorkspaceSize]);
+    }
+
+    /// <summary>The weight gradient of <paramref name="batch"/> (≥ 1) images on this thread, overwriting dWeight.</summary>
+    private static void BackwardWeightImages<T>(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> input, Span<T> dWeight,
+        int batch, in Conv2dGeometry g, Span<T> columns) where T : IFloatingPointIeee754<T>
+    {
         if (UseDirectBackwardWeight<T>(in g))
         {
-            BackwardWeightDirect(AsFloat(dOutput), AsFloat(input), AsFloat(dWeight), batch, in g, AsFloat(workspace[..g.WorkspaceSize]));
+            BackwardWeightDirect(AsFloat(dOutput), AsFloat(input), AsFloat(dWeight), batch, in g, AsFloat(columns));
             return;
         }
         int depth = g.ColumnRows, pixels = g.OutHeight * g.OutWidth;
         int groupIn = g.InChannelsPerGroup * g.InHeight * g.InWidth, groupOut = g.OutChannelsPerGroup;
-        Span<T> columns = workspace[..g.WorkspaceSize];
         for (int n = 0; n < batch; n++)
         {
             ReadOnlySpan<T> gradient = dOutput.Slice(n * g.OutputImageLength, g.OutputImageLength);

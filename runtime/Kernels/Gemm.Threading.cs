@@ -14,9 +14,10 @@ public static partial class Gemm
     private static int s_maxThreads = 1;
 
     /// <summary>
-    /// The most threads one <see cref="Multiply"/> uses: 1 runs every multiply on the calling thread; 2 or more
-    /// lets a large multiply hand part of C to one persistent background thread (there is only one, so values
-    /// above 2 act as 2). Defaults to 1: set it to 2 to use a second core (e.g. for large GEMMs). Process-wide.
+    /// The most threads one <see cref="Multiply"/> or float32 convolution kernel uses: 1 runs every call on the
+    /// calling thread; 2 or more lets a large multiply hand part of C, and a large convolution part of its batch, to
+    /// one persistent background thread (there is only one, so values above 2 act as 2). Results are bit-identical
+    /// either way. Defaults to 1: set it to 2 to use a second core. Process-wide.
     /// </summary>
     /// <exception cref="ArgumentOutOfRangeException">The value is less than 1.</exception>
     public static int MaxThreads
@@ -47,6 +48,36 @@ public static partial class Gemm
     {
         set => Worker.FailNextJobForTesting = value;
     }
+
+    /// <summary>
+    /// Runs <paramref name="body"/>(<paramref name="context"/>, i) for every i in [0, <paramref name="count"/>): when
+    /// <paramref name="parallel"/>, <see cref="MaxThreads"/> ≥ 2 and the worker is free, this thread and the worker
+    /// claim the chunks from one counter; otherwise this thread runs them in order. The chunks must be independent
+    /// (each writes its own memory), and <paramref name="context"/> must stay valid until this returns (the caller's
+    /// stack, pinned spans). A GEMM run from inside a chunk runs serially: the worker is taken.
+    /// </summary>
+    internal static unsafe void RunChunks(delegate*<void*, int, void> body, void* context, int count, bool parallel)
+    {
+        Worker? worker = parallel && count >= 2 && MaxThreads >= 2 ? Worker.TryAcquire() : null;
+        if (worker == null)
+        {
+            for (int i = 0; i < count; i++) body(context, i);
+            return;
+        }
+        worker.Post(body, context, count);
+        try
+        {
+            int chunk;
+            while ((chunk = worker.ClaimChunk()) >= 0) body(context, chunk);
+        }
+        finally
+        {
+            worker.FinishAndRelease();
+        }
+    }
+
+    /// <summary>Whether the calling thread is the worker: its chunks must use their own scratch, not the caller's.</summary>
+    internal static bool OnWorkerThread => Worker.IsCurrentThread;
 
     /// <summary>Runs the problem on one thread, or shares its chunks between this thread and the worker.</summary>
     private static void Run<TKernel>(GemmPath path, in Problem p) where TKernel : struct, IMicrokernel
@@ -145,10 +176,11 @@ public static partial class Gemm
     }
 
     /// <summary>
-    /// The one background thread. It spins briefly after each job (back-to-back multiplies, as in a training step,
+    /// The one background thread. A job is either a GEMM cut into chunks or a chunked function of a context
+    /// (<see cref="RunChunks"/>). It spins briefly after each job (back-to-back multiplies, as in a training step,
     /// find it awake) and then parks on an event, so an idle process costs nothing.
     /// </summary>
-    private sealed class Worker
+    private sealed unsafe class Worker
     {
         /// <summary>
         /// SpinWait iterations before either side blocks (SpinWait yields the core after its first few), on the order
@@ -172,6 +204,9 @@ public static partial class Gemm
         private int _busy;
         private int _state;
         private int _nextChunk;
+        private int _chunkCount;
+        private delegate*<void*, int, void> _body;
+        private void* _context;
         private Problem _job;
         private Chunking _chunking;
         private GemmPath _path;
@@ -186,6 +221,8 @@ public static partial class Gemm
             var thread = new Thread(Loop) { IsBackground = true, Name = "ModelGen GEMM worker" };
             thread.Start();
         }
+
+        public static bool IsCurrentThread => t_isWorker;
 
         /// <summary>The worker, now owned by the caller, or null when it is busy or the caller is the worker.</summary>
         public static Worker? TryAcquire()
@@ -206,6 +243,22 @@ public static partial class Gemm
             _job = job;
             _chunking = chunking;
             _path = path;
+            _body = null;
+            _context = null;
+            Start(chunking.Count);
+        }
+
+        /// <summary>Offers chunks [0, count) of body(context, chunk) to the worker; as <see cref="Post(GemmPath, in Problem, Chunking)"/>.</summary>
+        public void Post(delegate*<void*, int, void> body, void* context, int count)
+        {
+            _body = body;
+            _context = context;
+            Start(count);
+        }
+
+        private void Start(int count)
+        {
+            _chunkCount = count;
             _nextChunk = 0;
             _done.Reset();
             Volatile.Write(ref _state, Posted);
@@ -216,7 +269,7 @@ public static partial class Gemm
         public int ClaimChunk()
         {
             int chunk = Interlocked.Increment(ref _nextChunk) - 1;
-            return chunk < _chunking.Count ? chunk : -1;
+            return chunk < _chunkCount ? chunk : -1;
         }
 
         /// <summary>
@@ -253,8 +306,14 @@ public static partial class Gemm
                         throw new InvalidOperationException("Injected GEMM worker failure.");
                     }
                     int chunk;
-                    while ((chunk = ClaimChunk()) >= 0)
-                        RunSerial(_path, Chunk(in _job, _chunking, chunk));
+                    if (_body != null)
+                    {
+                        while ((chunk = ClaimChunk()) >= 0) _body(_context, chunk);
+                    }
+                    else
+                    {
+                        while ((chunk = ClaimChunk()) >= 0) RunSerial(_path, Chunk(in _job, _chunking, chunk));
+                    }
                 }
                 catch (Exception e)
                 {

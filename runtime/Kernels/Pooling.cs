@@ -69,7 +69,7 @@ public readonly record struct Pool2dGeometry(int Channels, int InHeight, int InW
 /// allocated; every output span is overwritten.
 /// </summary>
 [EditorBrowsable(EditorBrowsableState.Never)]
-public static class Pooling
+public static partial class Pooling
 {
     /// <summary>The maximum of each window; padding counts as −∞ and a NaN in a window wins, as in PyTorch.</summary>
     /// <exception cref="ArgumentException">A span is shorter than the geometry and batch need.</exception>
@@ -77,8 +77,20 @@ public static class Pooling
         where T : IFloatingPointIeee754<T>
     {
         CheckSpans(in g, batch, input.Length, output.Length, nameof(input), nameof(output));
+        if (typeof(T) == typeof(float) && SharePlanes(in g, batch))
+        {
+            RunShared(Job.MaxForward, AsFloat(input), default, default, AsFloat(output), batch, in g);
+            return;
+        }
+        MaxForwardPlanes(input, output, batch * g.Channels, in g);
+    }
+
+    /// <summary>The max-pooling forward of the first <paramref name="planes"/> planes of input and output.</summary>
+    private static void MaxForwardPlanes<T>(ReadOnlySpan<T> input, Span<T> output, int planes, in Pool2dGeometry g)
+        where T : IFloatingPointIeee754<T>
+    {
         int planeIn = g.InHeight * g.InWidth, planeOut = g.OutHeight * g.OutWidth;
-        for (int plane = 0; plane < batch * g.Channels; plane++)
+        for (int plane = 0; plane < planes; plane++)
         {
             ReadOnlySpan<T> x = input.Slice(plane * planeIn, planeIn);
             Span<T> y = output.Slice(plane * planeOut, planeOut);
@@ -113,9 +125,21 @@ public static class Pooling
     {
         CheckSpans(in g, batch, input.Length, output.Length, nameof(input), nameof(output));
         CheckSpans(in g, batch, dInput.Length, dOutput.Length, nameof(dInput), nameof(dOutput));
+        if (typeof(T) == typeof(float) && SharePlanes(in g, batch))
+        {
+            RunShared(Job.MaxBackward, AsFloat(dOutput), AsFloat(input), AsFloat(output), AsFloat(dInput), batch, in g);
+            return;
+        }
+        MaxBackwardPlanes(dOutput, input, output, dInput, batch * g.Channels, in g);
+    }
+
+    /// <summary>The max-pooling backward of the first <paramref name="planes"/> planes (their dInput overwritten).</summary>
+    private static void MaxBackwardPlanes<T>(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> input, ReadOnlySpan<T> output,
+        Span<T> dInput, int planes, in Pool2dGeometry g) where T : IFloatingPointIeee754<T>
+    {
         int planeIn = g.InHeight * g.InWidth, planeOut = g.OutHeight * g.OutWidth;
-        dInput[..(batch * g.InputImageLength)].Clear();
-        for (int plane = 0; plane < batch * g.Channels; plane++)
+        dInput[..(planes * planeIn)].Clear();
+        for (int plane = 0; plane < planes; plane++)
         {
             ReadOnlySpan<T> x = input.Slice(plane * planeIn, planeIn);
             ReadOnlySpan<T> y = output.Slice(plane * planeOut, planeOut);
@@ -140,10 +164,22 @@ public static class Pooling
         where T : IFloatingPointIeee754<T>
     {
         CheckSpans(in g, batch, input.Length, output.Length, nameof(input), nameof(output));
+        if (typeof(T) == typeof(float) && SharePlanes(in g, batch))
+        {
+            RunShared(Job.AvgForward, AsFloat(input), default, default, AsFloat(output), batch, in g);
+            return;
+        }
+        AvgForwardPlanes(input, output, batch * g.Channels, in g);
+    }
+
+    /// <summary>The average-pooling forward of the first <paramref name="planes"/> planes of input and output.</summary>
+    private static void AvgForwardPlanes<T>(ReadOnlySpan<T> input, Span<T> output, int planes, in Pool2dGeometry g)
+        where T : IFloatingPointIeee754<T>
+    {
         int planeIn = g.InHeight * g.InWidth, planeOut = g.OutHeight * g.OutWidth;
         // In floor mode no window reaches past the padding, so every divisor is the full kernel area.
         T scale = T.One / T.CreateChecked(g.KernelHeight * g.KernelWidth);
-        for (int plane = 0; plane < batch * g.Channels; plane++)
+        for (int plane = 0; plane < planes; plane++)
         {
             ReadOnlySpan<T> x = input.Slice(plane * planeIn, planeIn);
             Span<T> y = output.Slice(plane * planeOut, planeOut);
@@ -170,10 +206,22 @@ public static class Pooling
         where T : IFloatingPointIeee754<T>
     {
         CheckSpans(in g, batch, dInput.Length, dOutput.Length, nameof(dInput), nameof(dOutput));
+        if (typeof(T) == typeof(float) && SharePlanes(in g, batch))
+        {
+            RunShared(Job.AvgBackward, AsFloat(dOutput), default, default, AsFloat(dInput), batch, in g);
+            return;
+        }
+        AvgBackwardPlanes(dOutput, dInput, batch * g.Channels, in g);
+    }
+
+    /// <summary>The average-pooling backward of the first <paramref name="planes"/> planes (their dInput overwritten).</summary>
+    private static void AvgBackwardPlanes<T>(ReadOnlySpan<T> dOutput, Span<T> dInput, int planes, in Pool2dGeometry g)
+        where T : IFloatingPointIeee754<T>
+    {
         int planeIn = g.InHeight * g.InWidth, planeOut = g.OutHeight * g.OutWidth;
         T scale = T.One / T.CreateChecked(g.KernelHeight * g.KernelWidth);
-        dInput[..(batch * g.InputImageLength)].Clear();
-        for (int plane = 0; plane < batch * g.Channels; plane++)
+        dInput[..(planes * planeIn)].Clear();
+        for (int plane = 0; plane < planes; plane++)
         {
             ReadOnlySpan<T> dy = dOutput.Slice(plane * planeOut, planeOut);
             Span<T> dx = dInput.Slice(plane * planeIn, planeIn);
