@@ -106,13 +106,51 @@ public static partial class GemmInt8
         fixed (float* ps = scale, pbias = bias, pc = c)
         {
             var problem = new Int8Problem(m, n, PaddedDepth(k), pa, pb, po, ps, pbias, relu, pc, ldc);
-            switch (ForcedPath == Int8Path.Auto ? BestPath : ForcedPath)
+            Int8Path path = ForcedPath == Int8Path.Auto ? BestPath : ForcedPath;
+            if ((long)m * n * problem.Kp < MinParallelWork || m < 2 * ParallelRowQuantum)
             {
-                case Int8Path.Avx512: RunAvx512(in problem); break;
-                case Int8Path.Avx2: RunAvx2(in problem); break;
-                default: RunScalar(in problem); break;
+                Run(path, in problem);
+                return;
             }
+            // Rows of C are independent and integer sums are exact: any split gives the serial result bit for bit.
+            var job = new RowsJob(problem, path, Math.Max(ParallelRowQuantum, (m + 3) / 4 / ParallelRowQuantum * ParallelRowQuantum));
+            Gemm.RunChunks(&RunRows, &job, (m + job.RowsPerChunk - 1) / job.RowsPerChunk, parallel: true);
         }
+    }
+
+    /// <summary>
+    /// The smallest m·n·k (int8 multiply-adds) that shares rows of C with the GEMM worker (when Gemm.MaxThreads ≥ 2):
+    /// 2^20, about 50 µs of serial int8 work here; the MLP's two hidden layers at batch 64 are above it.
+    /// </summary>
+    internal static long MinParallelWork = 1L << 20;
+
+    /// <summary>Rows per chunk come in multiples of this, so each chunk fills the vector paths' row blocks.</summary>
+    private const int ParallelRowQuantum = 4;
+
+    private static void Run(Int8Path path, in Int8Problem problem)
+    {
+        switch (path)
+        {
+            case Int8Path.Avx512: RunAvx512(in problem); break;
+            case Int8Path.Avx2: RunAvx2(in problem); break;
+            default: RunScalar(in problem); break;
+        }
+    }
+
+    /// <summary>A multiply cut into chunks of rows, on the caller's stack while <see cref="Gemm.RunChunks"/> runs it.</summary>
+    private readonly struct RowsJob(Int8Problem problem, Int8Path path, int rowsPerChunk)
+    {
+        public readonly Int8Problem Problem = problem;
+        public readonly Int8Path Path = path;
+        public readonly int RowsPerChunk = rowsPerChunk;
+    }
+
+    private static unsafe void RunRows(void* context, int chunk)
+    {
+        ref readonly RowsJob job = ref *(RowsJob*)context;
+        int start = chunk * job.RowsPerChunk;
+        Int8Problem rows = job.Problem.Rows(start, Math.Min(job.RowsPerChunk, job.Problem.M - start));
+        Run(job.Path, in rows);
     }
 
     private static void Validate(int m, int n, int k, ReadOnlySpan<byte> a, ReadOnlySpan<sbyte> packedB,
@@ -142,6 +180,10 @@ public static partial class GemmInt8
         public readonly int* Offset = offset;
         public readonly float* Scale = scale, Bias = bias, C = c;
         public readonly bool Relu = relu;
+
+        /// <summary>The sub-problem of rows [start, start + count) of C.</summary>
+        public Int8Problem Rows(int start, int count)
+            => new(count, N, Kp, A + (nint)start * Kp, B, Offset, Scale, Bias, Relu, C + (nint)start * Ldc, Ldc);
 
         /// <summary>The first byte of panel <paramref name="panel"/>.</summary>
         public sbyte* Panel(int panel) => B + (nint)panel * Kp * PanelWidth;
