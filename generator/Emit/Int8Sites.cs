@@ -56,7 +56,7 @@ namespace ModelGen.Generator.Emit
             w.Line("_int8 = Int8Inference.Create(model, options); // null unless options.Quantization is set");
             foreach ((Node node, string field) in _sites)
             {
-                string bias = node.Inputs.Count > 2 ? "_p" + Format.Int(inference[node.Input(2)].Index) : "null";
+                string bias = MatMulOp.HasBias(node) ? "_p" + Format.Int(inference[node.Input(2)].Index) : "null";
                 string activation = node.Activation == Epilogue.Relu ? "Activation.Relu" : "Activation.None";
                 string weight = "_p" + Format.Int(inference[node.Input(1)].Index);
                 if (node.Op == OpKind.Conv2d)

@@ -45,7 +45,7 @@ namespace ModelGen.Generator.IR
             if (node.Inputs.Count > 0) text.Append(' ').Append(string.Join(", ", node.Inputs.Select(i => "%" + i)));
             if (node.TransA) text.Append(" transA");
             if (node.TransB) text.Append(" transB");
-            if (node.Op == OpKind.MatMul && node.Inputs.Count > (node.Residual ? 3 : 2)) text.Append(" +bias");
+            if (node.Op == OpKind.MatMul && MatMulOp.HasBias(node)) text.Append(" +bias");
             if (node.Residual) text.Append(" +residual");
             if (node.Activation == Epilogue.Relu) text.Append(" +relu");
             if (node.Op == OpKind.Expand && node.Value != 0) text.Append(" mean");

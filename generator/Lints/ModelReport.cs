@@ -53,7 +53,8 @@ namespace ModelGen.Generator.Lints
         internal static string Kernel(Node node)
         {
             string name = OperatorTable.Of(node.Op).Name;
-            if (node.Op == OpKind.MatMul && node.Inputs.Count > 2) name += "+bias";
+            if (node.Op == OpKind.MatMul && MatMulOp.HasBias(node)) name += "+bias";
+            if (node.Residual) name += "+residual";
             if (node.Activation == Epilogue.Relu) name += "+relu";
             return node.Layer.Length > 0 ? $"{name} ({node.Layer})" : name;
         }

@@ -85,7 +85,7 @@ namespace ModelGen.Generator.Ops
             string m = node.TransA ? Format.Int(a.Last.Size) : a.Rows.ToCode(context.Batch);
             string n = Format.Int(node.Shape.Last.Size);
             string k = inner.ToCode(context.Batch);
-            string bias = node.Inputs.Count > (node.Residual ? 3 : 2) ? ", bias: " + context.Span(node.Input(2)) : "";
+            string bias = HasBias(node) ? ", bias: " + context.Span(node.Input(2)) : "";
             string activation = node.Activation == Epilogue.Relu ? ", activation: Activation.Relu" : "";
             // A fused residual add: C starts as the residual and the product accumulates onto it (C never aliases an input).
             string accumulate = node.Residual ? ", accumulate: true" : "";
@@ -101,6 +101,12 @@ namespace ModelGen.Generator.Ops
         }
 
         private static string Bool(bool value) => value ? "true" : "false";
+
+        /// <summary>
+        /// Whether a (fused) product carries a bias: its inputs are A, B, then the bias if any, then the residual
+        /// when <see cref="Node.Residual"/>.
+        /// </summary>
+        public static bool HasBias(Node node) => node.Inputs.Count > (node.Residual ? 3 : 2);
 
         /// <summary>
         /// Whether a product of the inference graph can run as an int8 GEMM (CompileOptions.Quantization): a Linear

@@ -311,12 +311,22 @@ public static partial class Convolution
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         CheckLength(dOutput.Length, (long)batch * g.OutputImageLength, nameof(dOutput));
         CheckLength(dBias.Length, g.OutChannels, nameof(dBias));
-        int pixels = g.OutHeight * g.OutWidth;
-        for (int c = 0; c < g.OutChannels; c++)
+        SumPerChannel(dOutput, dBias, batch, g.OutChannels, g.OutHeight * g.OutWidth);
+    }
+
+    /// <summary>
+    /// sums[c] = the sum over images and pixels of channel c of NCHW <paramref name="values"/>: the bias gradient of
+    /// every convolution, plain or transposed.
+    /// </summary>
+    private static void SumPerChannel<T>(ReadOnlySpan<T> values, Span<T> sums, int batch, int channels, int pixels)
+        where T : IFloatingPointIeee754<T>
+    {
+        int image = channels * pixels;
+        for (int c = 0; c < channels; c++)
         {
             T sum = T.Zero;
-            for (int n = 0; n < batch; n++) sum += TensorPrimitives.Sum(dOutput.Slice(n * g.OutputImageLength + c * pixels, pixels));
-            dBias[c] = sum;
+            for (int n = 0; n < batch; n++) sum += TensorPrimitives.Sum(values.Slice(n * image + c * pixels, pixels));
+            sums[c] = sum;
         }
     }
 

@@ -230,13 +230,7 @@ public static partial class Convolution
         ArgumentOutOfRangeException.ThrowIfNegative(batch);
         CheckTransposeLength(dOutput.Length, (long)batch * g.OutputImageLength, nameof(dOutput));
         CheckTransposeLength(dBias.Length, g.OutChannels, nameof(dBias));
-        int pixels = g.OutHeight * g.OutWidth;
-        for (int c = 0; c < g.OutChannels; c++)
-        {
-            T sum = T.Zero;
-            for (int n = 0; n < batch; n++) sum += TensorPrimitives.Sum(dOutput.Slice(n * g.OutputImageLength + c * pixels, pixels));
-            dBias[c] = sum;
-        }
+        SumPerChannel(dOutput, dBias, batch, g.OutChannels, g.OutHeight * g.OutWidth);
     }
 
     /// <summary>

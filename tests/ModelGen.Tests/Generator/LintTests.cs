@@ -200,6 +200,28 @@ public class ModelReportTests
     }
 
     [Fact]
+    public void ReportTrue_ResidualWithoutBias_NamesTheResidualNotABias()
+    {
+        // fc1 has no bias, so its GEMM's third input is the residual x: the report must not call it a bias.
+        const string source = GeneratorHarness.Usings + """
+            namespace Demo
+            {
+                [Model(Report = true)]
+                public sealed partial class ResidualNoBias
+                {
+                    readonly Linear fc1 = new(8, 8, bias: false);
+                    readonly Linear head = new(8, 3);
+                    public Tensor Forward([Shape("B", 8)] Tensor x) => head.Forward(fc1.Forward(x) + x);
+                }
+            }
+            """;
+        GeneratorHarness.Result result = GeneratorHarness.Run(source);
+        Diagnostic report = Assert.Single(result.GeneratorDiagnostics, d => d.Id == "MG2001");
+        Assert.EndsWith("compiled Forward runs 2 kernels: matmul+residual (fc1), matmul+bias (head)",
+            report.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
     public void ReportOmitted_NoReport()
         => Assert.DoesNotContain(GeneratorHarness.Run(TestModels.MnistMlp).GeneratorDiagnostics, d => d.Id == "MG2001");
 
