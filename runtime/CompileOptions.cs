@@ -18,6 +18,19 @@ public sealed record CompileOptions
     public bool Fusion { get; init; } = true;
 
     /// <summary>
+    /// The optimisation passes the compiled model runs with (default <see cref="OptimizationPasses.All"/>); clear a
+    /// flag to measure a pass against its absence, e.g. <c>Passes = OptimizationPasses.All &amp; ~OptimizationPasses.FuseElementwise</c>.
+    /// The generator compiled, at build time, every pass on, every pass but one, every pass but a group
+    /// (<see cref="OptimizationPasses.Fusion"/>, <see cref="OptimizationPasses.GraphPruning"/>) and none; Compile throws
+    /// <see cref="NotSupportedException"/> for other combinations. Results agree up to rounding.
+    /// <see cref="Fusion"/> = false clears the fusion flags on top of this (see <see cref="EnabledPasses"/>).
+    /// </summary>
+    public OptimizationPasses Passes { get; init; } = OptimizationPasses.All;
+
+    /// <summary>The passes the compiled model runs: <see cref="Passes"/>, less the fusion passes when <see cref="Fusion"/> is false.</summary>
+    public OptimizationPasses EnabledPasses => Fusion ? Passes : Passes & ~OptimizationPasses.Fusion;
+
+    /// <summary>
     /// Post-training int8 quantisation of the compiled Forward (null: float32 throughout), e.g.
     /// <c>QuantizationOptions.Int8(calibration: batches, method: Calibration.Percentile(99.99))</c>. Linear layers
     /// then run int8 GEMMs; the rest, and all training, stay float32 (see the compiled model's <c>Int8</c>).
@@ -28,9 +41,11 @@ public sealed record CompileOptions
     public CompileOptions Validate()
     {
         if (MaxBatch < 1) throw new ArgumentOutOfRangeException(nameof(MaxBatch), MaxBatch, "MaxBatch must be at least 1.");
-        // The int8 call sites are emitted in the fused schedule only: without fusion nothing would run int8.
-        if (Quantization != null && !Fusion)
-            throw new ArgumentException("Quantization runs on the fused schedule; it cannot be combined with Fusion = false.", nameof(Quantization));
+        if ((Passes & ~OptimizationPasses.All) != 0)
+            throw new ArgumentOutOfRangeException(nameof(Passes), Passes, "Only the flags of OptimizationPasses.All can be set.");
+        // The int8 call sites are emitted in the fully optimised schedule only (they replace its fused GEMMs).
+        if (Quantization != null && EnabledPasses != OptimizationPasses.All)
+            throw new ArgumentException($"Quantization runs on the fully optimised schedule; it cannot be combined with passes switched off (enabled: {EnabledPasses}).", nameof(Quantization));
         return this;
     }
 }

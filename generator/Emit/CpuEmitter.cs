@@ -21,10 +21,10 @@ namespace ModelGen.Generator.Emit
             string input = spec.Forward.Parameters[0].Name;
             Graph inference = compiled.Inference;
             Node output = inference[inference.Output];
-            // The schedule CompileOptions.Fusion = false runs, written only where it differs from the optimised one.
-            CompiledGraphs plain = compiled.WithoutFusion == null ? compiled : ShareSlots(compiled, compiled.WithoutFusion);
-            bool forwardVariant = !Equals(plain.Inference, compiled.Inference);
-            bool trainingVariant = compiled.Training != null && !Equals(plain.Training, compiled.Training);
+            // Every schedule of a method shares one set of slot arrays: a compiled model runs one of them (chosen at
+            // Compile by CompileOptions.Passes), so each array is sized for the largest of its uses.
+            MemoryPlan[] forwardPlans = SharedSlots(compiled.Forward);
+            MemoryPlan[]? trainingPlans = compiled.TrainingSchedules == null ? null : SharedSlots(compiled.TrainingSchedules);
             // Linear products of the fused inference schedule that may run int8 (CompileOptions.Quantization).
             Int8Sites int8 = Int8Sites.Find(inference);
 
@@ -35,10 +35,11 @@ namespace ModelGen.Generator.Emit
             w.Open("public sealed class Compiled : IDisposable");
             w.Line($"private readonly {spec.ClassName} _model;");
             for (int i = 0; i < traced.Parameters.Count; i++) w.Line($"private readonly Parameter _p{i};");
-            WriteSlotFields(w, Slots(compiled.InferencePlan, plain.InferencePlan), "_f");
-            if (compiled.TrainingPlan != null) WriteSlotFields(w, Slots(compiled.TrainingPlan, plain.TrainingPlan!), "_t");
+            WriteSlotFields(w, Slots(forwardPlans), "_f");
+            if (trainingPlans != null) WriteSlotFields(w, Slots(trainingPlans), "_t");
             w.Line("private readonly Tensor _output;");
-            if (forwardVariant || trainingVariant) w.Line("private readonly bool _fusion;");
+            if (compiled.Forward.Count > 1) w.Line("private readonly int _forwardSchedule;");
+            if (compiled.TrainingSchedules?.Count > 1) w.Line("private readonly int _trainingSchedule;");
             int8.WriteFields(w);
             w.Line("private bool _disposed;");
             w.Line();
@@ -49,9 +50,11 @@ namespace ModelGen.Generator.Emit
             w.Line("int B = options.MaxBatch;");
             w.Line("IReadOnlyList<Parameter> parameters = model.Parameters();");
             for (int i = 0; i < traced.Parameters.Count; i++) w.Line($"_p{i} = parameters[{i}];");
-            if (forwardVariant || trainingVariant) w.Line("_fusion = options.Fusion;");
-            WriteSlotAllocations(w, Slots(compiled.InferencePlan, plain.InferencePlan), "_f");
-            if (compiled.TrainingPlan != null) WriteSlotAllocations(w, Slots(compiled.TrainingPlan, plain.TrainingPlan!), "_t");
+            w.Line((compiled.Forward.Count > 1 ? "_forwardSchedule = " : "") + "CompiledChecks.Schedule(ForwardScheduleOf, options.EnabledPasses);");
+            if (compiled.TrainingSchedules != null)
+                w.Line((compiled.TrainingSchedules.Count > 1 ? "_trainingSchedule = " : "") + "CompiledChecks.Schedule(TrainingScheduleOf, options.EnabledPasses);");
+            WriteSlotAllocations(w, Slots(forwardPlans), "_f");
+            if (trainingPlans != null) WriteSlotAllocations(w, Slots(trainingPlans), "_t");
             string outputDims = string.Join(", ", output.Shape.Dims.Select(d => d.ToCode("B")));
             w.Line($"_output = Tensor.CreateBuffer(DType.Float32, {output.Shape.Count.ToCode("B")}, {outputDims});");
             int8.WriteCreation(w, inference);
@@ -60,42 +63,43 @@ namespace ModelGen.Generator.Emit
             w.Line("/// <summary>The largest batch this compiled model accepts.</summary>");
             w.Line("public int MaxBatch { get; }");
             Int8Sites.WriteProperty(w);
-            WriteKernelCounts(w, compiled, plain);
+            WriteKernelCounts(w, compiled);
 
-            WriteForward(w, input, traced, compiled, forwardVariant ? plain : null, kernels, fields, int8);
-            if (compiled.Training != null && compiled.TrainingPlan != null)
-                WriteTraining(w, spec, input, traced, compiled, trainingVariant ? plain : null, kernels, fields);
+            WriteForward(w, input, traced, compiled.Forward, forwardPlans, kernels, fields, int8);
+            if (compiled.TrainingSchedules != null && trainingPlans != null)
+                WriteTraining(w, spec, input, traced, compiled.TrainingSchedules, trainingPlans, kernels, fields);
 
             w.Line();
             w.Line("/// <summary>Ends the compiled model's use; later calls throw.</summary>");
             w.Line("public void Dispose() => _disposed = true;");
+            WriteScheduleTable(w, "ForwardScheduleOf", compiled.Forward);
+            if (compiled.TrainingSchedules != null) WriteScheduleTable(w, "TrainingScheduleOf", compiled.TrainingSchedules);
             fields.WriteTo(w);
             kernels.WriteTo(w);
             w.Close();
         }
 
-        /// <summary>
-        /// The slots the two schedules of one method share: a compiled model runs only one of them (chosen at Compile),
-        /// so each slot array serves both, sized for the larger of its two uses (see <see cref="ShareSlots"/>).
-        /// </summary>
-        private static MemoryPlan Slots(MemoryPlan optimised, MemoryPlan plain)
+        /// <summary>The slots the schedules of one method share, each sized for the largest of its uses.</summary>
+        private static MemoryPlan Slots(MemoryPlan[] plans)
         {
-            int count = System.Math.Max(optimised.Slots.Count, plain.Slots.Count);
-            var slots = Enumerable.Range(0, count).Select(i => SizeExpr.Max(
-                i < optimised.Slots.Count ? optimised.Slots[i] : default, i < plain.Slots.Count ? plain.Slots[i] : default));
-            return optimised with { Slots = slots.ToEquatableArray(), Workspace = SizeExpr.Max(optimised.Workspace, plain.Workspace) };
+            int count = plans.Max(p => p.Slots.Count);
+            var slots = Enumerable.Range(0, count).Select(i => plans
+                .Select(p => i < p.Slots.Count ? p.Slots[i] : default)
+                .Aggregate(SizeExpr.Max));
+            return plans[0] with
+            {
+                Slots = slots.ToEquatableArray(),
+                Workspace = plans.Select(p => p.Workspace).Aggregate(SizeExpr.Max),
+            };
         }
 
         /// <summary>
-        /// Renumbers the unfused plan's slots so that its k-th largest slot shares the array of the optimised plan's
-        /// k-th largest: pairing by size keeps the shared arrays close to the larger plan alone.
+        /// The schedules' plans with their slots renumbered so that each plan's k-th largest slot shares the array of
+        /// the first (fully optimised) plan's k-th largest: pairing by size keeps the shared arrays close to the
+        /// largest plan alone.
         /// </summary>
-        private static CompiledGraphs ShareSlots(CompiledGraphs compiled, CompiledGraphs plain)
-            => plain with
-            {
-                InferencePlan = Renumber(plain.InferencePlan, compiled.InferencePlan),
-                TrainingPlan = plain.TrainingPlan == null ? null : Renumber(plain.TrainingPlan, compiled.TrainingPlan!),
-            };
+        private static MemoryPlan[] SharedSlots(Schedules schedules)
+            => schedules.Plans.Select((plan, i) => i == 0 ? plan : Renumber(plan, schedules.Plans[0])).ToArray();
 
         private static MemoryPlan Renumber(MemoryPlan plan, MemoryPlan reference)
         {
@@ -124,16 +128,52 @@ namespace ModelGen.Generator.Emit
             if (plan.Workspace != default) w.Line($"{prefix}w = new float[{plan.Workspace.ToCode("B")}]; // scratch shared by kernels, one at a time");
         }
 
-        /// <summary>Kernel calls and loops per call, with and without fusion, counted from the graphs the methods run.</summary>
-        private static void WriteKernelCounts(SourceWriter w, CompiledGraphs compiled, CompiledGraphs plain)
+        /// <summary>
+        /// Kernel calls and loops per call, counted from the graphs the methods run: constants for every pass on and
+        /// for fusion off, and a lookup for any setting of <c>CompileOptions.Passes</c>.
+        /// </summary>
+        private static void WriteKernelCounts(SourceWriter w, CompiledGraphs compiled)
         {
+            const PassSwitch withoutFusion = PassSwitch.All & ~PassSwitch.Fusion;
             w.Line();
-            w.Line("/// <summary>Kernel calls and loops one Forward runs with fusion (the default) and with <see cref=\"CompileOptions.Fusion\"/> off.</summary>");
-            w.Line($"public const int ForwardKernels = {Format.Int(KernelCount(compiled.Inference))}, ForwardKernelsWithoutFusion = {Format.Int(KernelCount(plain.Inference))};");
-            if (compiled.Training == null) return;
+            w.Line("/// <summary>Kernel calls and loops one Forward runs with every pass on (the default) and with <see cref=\"CompileOptions.Fusion\"/> off.</summary>");
+            w.Line($"public const int ForwardKernels = {Format.Int(KernelCount(compiled.Inference))}, ForwardKernelsWithoutFusion = {Format.Int(KernelCount(compiled.Forward.For(withoutFusion)))};");
+            WriteKernelLookup(w, "Forward", "ForwardScheduleOf", compiled.Forward);
+            if (compiled.TrainingSchedules == null) return;
             w.Line();
             w.Line("/// <summary>Kernel calls and loops one ComputeGradients (forward, loss and backward) runs, with and without fusion.</summary>");
-            w.Line($"public const int TrainKernels = {Format.Int(KernelCount(compiled.Training))}, TrainKernelsWithoutFusion = {Format.Int(KernelCount(plain.Training!))};");
+            w.Line($"public const int TrainKernels = {Format.Int(KernelCount(compiled.Training!))}, TrainKernelsWithoutFusion = {Format.Int(KernelCount(compiled.TrainingSchedules.For(withoutFusion)))};");
+            WriteKernelLookup(w, "Train", "TrainingScheduleOf", compiled.TrainingSchedules);
+        }
+
+        private static void WriteKernelLookup(SourceWriter w, string method, string table, Schedules schedules)
+        {
+            w.Line();
+            w.Line($"/// <summary>Kernel calls and loops one {(method == "Train" ? "ComputeGradients" : "Forward")} runs when compiled with <paramref name=\"passes\"/> on (<see cref=\"CompileOptions.EnabledPasses\"/>).</summary>");
+            string lookup = $"CompiledChecks.Schedule({table}, passes)";
+            if (schedules.Count == 1)
+            {
+                w.Open($"public static int Count{method}Kernels(OptimizationPasses passes)");
+                w.Line($"{lookup}; // every compiled setting runs the same schedule here; the value is still checked");
+                w.Line($"return {Format.Int(KernelCount(schedules.Graphs[0]))};");
+                w.Close();
+                return;
+            }
+            string cases = string.Join(", ", schedules.Graphs.Select((g, i) =>
+                (i == schedules.Count - 1 ? "_" : Format.Int(i)) + " => " + Format.Int(KernelCount(g))));
+            w.Line($"public static int Count{method}Kernels(OptimizationPasses passes) => {lookup} switch {{ {cases} }};");
+        }
+
+        /// <summary>
+        /// Which schedule each setting of the pass switches runs, indexed by the OptimizationPasses value; 255 marks a
+        /// setting not compiled (see PassSwitches.CompiledSettings).
+        /// </summary>
+        private static void WriteScheduleTable(SourceWriter w, string name, Schedules schedules)
+        {
+            w.Line();
+            w.Line("/// <summary>The schedule each setting of CompileOptions.Passes runs, indexed by its value (255: not compiled); settings that compile to the same graph share one.</summary>");
+            var entries = Enumerable.Range(0, (int)PassSwitch.All + 1).Select(s => schedules.IndexOf((PassSwitch)s)).Select(i => Format.Int(i < 0 ? 255 : i));
+            w.Line($"private static ReadOnlySpan<byte> {name} => new byte[] {{ {string.Join(", ", entries)} }};");
         }
 
         /// <summary>Every node but the sources is one kernel call or loop in the emitted code.</summary>
@@ -141,7 +181,19 @@ namespace ModelGen.Generator.Emit
 
         private static bool IsSource(OpKind op) => op == OpKind.Input || op == OpKind.Label || op == OpKind.Param || op == OpKind.Const;
 
-        private static void WriteForward(SourceWriter w, string input, Graph traced, CompiledGraphs compiled, CompiledGraphs? plain, ElementwiseKernels kernels, StaticFields fields, Int8Sites int8)
+        /// <summary>The private method running schedule <paramref name="index"/>: the first runs every pass, the others are named by what they leave out.</summary>
+        private static string ScheduleName(string prefix, Schedules schedules, int index)
+            => index == 0 ? prefix : prefix + "Without" + PassSwitches.NameOfDisabled(schedules.Representatives[index]);
+
+        private static string ScheduleSummary(string what, Schedules schedules, int index)
+        {
+            if (index == 0) return $"{what} with every optimisation pass on.";
+            PassSwitch off = PassSwitch.All & ~schedules.Representatives[index];
+            string names = string.Join(", ", PassSwitches.Singles.Where(s => (off & s) != 0));
+            return $"{what} without {names} (CompileOptions.Passes); other settings that compile to the same graph run it too.";
+        }
+
+        private static void WriteForward(SourceWriter w, string input, Graph traced, Schedules schedules, MemoryPlan[] plans, ElementwiseKernels kernels, StaticFields fields, Int8Sites int8)
         {
             w.Line();
             w.Line("/// <summary>Inference: runs the compiled forward pass on a batch of up to MaxBatch rows.</summary>");
@@ -149,22 +201,26 @@ namespace ModelGen.Generator.Emit
             w.Open($"public Tensor Forward(Tensor {input})");
             w.Line("ObjectDisposedException.ThrowIf(_disposed, this);");
             WriteBatchCheck(w, traced, input);
-            Node output = compiled.Inference[compiled.Inference.Output];
+            Node output = schedules.Graphs[0][schedules.Graphs[0].Output];
             if (output.Shape.IsSymbolic) w.Line("_output.SetLeadingDim(B);");
-            if (plain == null)
+            if (schedules.Count == 1)
             {
-                WriteBody(w, compiled.Inference, compiled.InferencePlan, "_f", kernels, fields, int8);
+                WriteBody(w, schedules.Graphs[0], plans[0], "_f", kernels, fields, int8);
                 w.Line("return _output;");
                 w.Close();
                 return;
             }
-            w.Line($"if (_fusion) RunForward({input}, B);");
-            w.Line($"else RunForwardWithoutFusion({input}, B);");
+            w.Open("switch (_forwardSchedule)");
+            for (int i = 0; i < schedules.Count; i++)
+                w.Line($"{(i == schedules.Count - 1 ? "default" : "case " + Format.Int(i))}: {ScheduleName("RunForward", schedules, i)}({input}, B); break;");
+            w.Close();
             w.Line("return _output;");
             w.Close();
-            WriteSchedule(w, "void RunForward", "The optimised forward schedule.", input, compiled.Inference, compiled.InferencePlan, "_f", kernels, fields, int8);
-            WriteSchedule(w, "void RunForwardWithoutFusion", "The forward schedule without the fusion passes (CompileOptions.Fusion = false).",
-                input, plain.Inference, plain.InferencePlan, "_f", kernels, fields);
+            for (int i = 0; i < schedules.Count; i++)
+            {
+                WriteSchedule(w, "void " + ScheduleName("RunForward", schedules, i), ScheduleSummary("The forward schedule", schedules, i),
+                    input, schedules.Graphs[i], plans[i], "_f", kernels, fields, i == 0 ? int8 : null);
+            }
         }
 
         /// <summary>One schedule of a method as a private method of its own; a training schedule returns the loss.</summary>
@@ -181,10 +237,9 @@ namespace ModelGen.Generator.Emit
             w.Close();
         }
 
-        private static void WriteTraining(SourceWriter w, ModelSpec spec, string input, Graph traced, CompiledGraphs compiled, CompiledGraphs? plain, ElementwiseKernels kernels, StaticFields fields)
+        private static void WriteTraining(SourceWriter w, ModelSpec spec, string input, Graph traced, Schedules schedules, MemoryPlan[] plans, ElementwiseKernels kernels, StaticFields fields)
         {
-            Graph graph = compiled.Training!;
-            MemoryPlan plan = compiled.TrainingPlan!;
+            Graph graph = schedules.Graphs[0];
             string[] labels = spec.Loss!.Parameters.Skip(1).Select(p => p.Name).ToArray();
             string labelParameters = string.Concat(labels.Select(l => ", Tensor " + l));
             string labelArguments = string.Concat(labels.Select(l => ", " + l));
@@ -206,20 +261,24 @@ namespace ModelGen.Generator.Emit
             {
                 if (!withGradient.Contains(i)) w.Line($"_p{i}.Grad.AsSpan().Clear(); // {traced.Parameters[i].Name} does not reach the loss");
             }
-            if (plain == null)
+            if (schedules.Count == 1)
             {
-                WriteBody(w, graph, plan, "_t", kernels, fields);
-                w.Line($"return {new CpuEmitContext(new SourceWriter(), graph, plan, "_t", kernels, fields).Scalar(graph.Loss)};");
+                WriteBody(w, graph, plans[0], "_t", kernels, fields);
+                w.Line($"return {new CpuEmitContext(new SourceWriter(), graph, plans[0], "_t", kernels, fields).Scalar(graph.Loss)};");
                 w.Close();
             }
             else
             {
-                w.Line($"return _fusion ? RunTraining({input}{labelArguments}, B) : RunTrainingWithoutFusion({input}{labelArguments}, B);");
+                string arguments = $"({input}{labelArguments}, B)";
+                var cases = Enumerable.Range(0, schedules.Count).Select(i =>
+                    (i == schedules.Count - 1 ? "_" : Format.Int(i)) + " => " + ScheduleName("RunTraining", schedules, i) + arguments);
+                w.Line($"return _trainingSchedule switch {{ {string.Join(", ", cases)} }};");
                 w.Close();
-                string parameters = input + labelArguments;
-                WriteSchedule(w, "float RunTraining", "The optimised forward, loss and backward schedule.", parameters, graph, plan, "_t", kernels, fields);
-                WriteSchedule(w, "float RunTrainingWithoutFusion", "Forward, loss and backward without the fusion passes (CompileOptions.Fusion = false).",
-                    parameters, plain.Training!, plain.TrainingPlan!, "_t", kernels, fields);
+                for (int i = 0; i < schedules.Count; i++)
+                {
+                    WriteSchedule(w, "float " + ScheduleName("RunTraining", schedules, i), ScheduleSummary("Forward, loss and backward", schedules, i),
+                        input + labelArguments, schedules.Graphs[i], plans[i], "_t", kernels, fields);
+                }
             }
 
             w.Line();

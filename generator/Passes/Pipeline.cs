@@ -1,88 +1,106 @@
 using System;
+using System.Collections.Generic;
 using System.Threading;
 using ModelGen.Generator.IR;
 
 namespace ModelGen.Generator.Passes
 {
     /// <summary>
-    /// The graphs and memory plans a model compiles to, and the same model compiled with the fusion passes off
-    /// (what <c>CompileOptions.Fusion = false</c> runs; null inside that variant itself).
-    /// </summary>
-    internal sealed record CompiledGraphs(Graph Inference, MemoryPlan InferencePlan, Graph? Training, MemoryPlan? TrainingPlan)
-    {
-        public CompiledGraphs? WithoutFusion { get; init; }
-    }
-
-    /// <summary>
-    /// The pass pipeline, in order. The verifier checks the graph after every pass. Passes marked fusion run only
-    /// in the optimised variant; the pruning passes run in both, so the variants differ exactly by fusion.
+    /// The pass pipeline, in order. The verifier checks the graph after every pass. Each optimisation pass has a
+    /// switch (<see cref="PassSwitch"/>, <c>CompileOptions.Passes</c> at run time); the pipeline compiles each setting of
+    /// <see cref="PassSwitches.CompiledSettings"/> and keeps each distinct graph once, so a model gets one schedule per
+    /// setting that makes a difference to it.
     /// </summary>
     internal static class Pipeline
     {
-        /// <summary>Compiles both variants; <paramref name="observe"/> sees the optimised variant's graph after each pass.</summary>
+        /// <summary>Compiles each switch setting; <paramref name="observe"/> sees the graph after each pass with every pass on.</summary>
         public static CompiledGraphs Run(Graph traced, CancellationToken cancellation, Action<string, Graph>? observe = null)
-            => Compile(traced, new Steps(fusion: true, observe, cancellation)) with
-            {
-                WithoutFusion = Compile(traced, new Steps(fusion: false, null, cancellation)),
-            };
-
-        private static CompiledGraphs Compile(Graph traced, Steps pass)
         {
-            // Inference: the forward graph alone.
-            Graph inference = pass.Prune("inference: " + nameof(EliminateDeadNodes), traced with { Loss = -1 }, EliminateDeadNodes.Run); // drop the loss and anything only it read
-            inference = pass.Prune(nameof(LowerTrainingModes), inference, LowerTrainingModes.ForInference); // batch norm on running statistics, no dropout
-            inference = pass.Prune(nameof(RemoveIdentities), inference, RemoveIdentities.Run);            // x·1, x+0, reshape of reshape
-            inference = pass.Prune(nameof(FoldConstants), inference, FoldConstants.Run);                  // operators on constants become constants
-            inference = pass.Prune(nameof(EliminateCommonSubexpressions), inference, EliminateCommonSubexpressions.Run); // each distinct value once
-            inference = pass.Fuse(nameof(FoldBatchNorm), inference, FoldBatchNorm.Run);                  // batch norm into the conv or linear weights before it
-            inference = pass.Fuse(nameof(FuseGemmEpilogue), inference, FuseGemmEpilogue.Run);            // bias, residual, ReLU into GEMM and conv epilogues
-            inference = pass.Fuse(nameof(FuseElementwise), inference, FuseElementwise.Run);              // elementwise chains into one loop
-            inference = pass.Prune(nameof(EliminateDeadNodes), inference, EliminateDeadNodes.Run);        // drop what the fusions absorbed
-            MemoryPlan inferencePlan = PlanMemory.Run(inference, inference: true);                         // slots for MaxBatch, reused when dead
-
-            if (traced.Loss < 0) return new CompiledGraphs(inference, inferencePlan, null, null);
-
-            // Training: forward, loss and backward in one schedule.
-            Graph training = pass.Prune("training: " + nameof(LowerTrainingModes), traced, LowerTrainingModes.ForTraining);              // batch statistics, dropout masks
-            training = pass.Prune(nameof(RemoveIdentities), training, RemoveIdentities.Run);              // fewer forward nodes to differentiate
-            training = pass.Prune(nameof(EliminateCommonSubexpressions), training, EliminateCommonSubexpressions.Run);
-            training = pass.Prune(nameof(Differentiate), training, g => Differentiate.Run(g, pass.Cancellation)); // reverse mode, parameters only
-            training = pass.Prune(nameof(RemoveIdentities), training, RemoveIdentities.Run);              // the seed's ·1 in gradient rules
-            training = pass.Prune(nameof(FoldConstants), training, FoldConstants.Run);                    // the seed times a constant factor
-            training = pass.Prune(nameof(EliminateCommonSubexpressions), training, EliminateCommonSubexpressions.Run); // gradients computed twice
-            training = pass.Fuse(nameof(FuseGemmEpilogue), training, FuseGemmEpilogue.Run);              // bias, residual, ReLU into GEMM and conv epilogues
-            training = pass.Fuse(nameof(FuseElementwise), training, FuseElementwise.Run);                // elementwise chains, forward and backward
-            training = pass.Prune(nameof(EliminateDeadNodes), training, EliminateDeadNodes.Run);          // drop absorbed and unneeded nodes
-            MemoryPlan trainingPlan = PlanMemory.Run(training, inference: false);                          // forward values live until their backward reader
-
-            return new CompiledGraphs(inference, inferencePlan, training, trainingPlan);
+            var memo = new Dictionary<(int Step, Graph Input), Graph>(); // settings share every prefix of passes they agree on
+            var forward = new Schedules.Builder();
+            Schedules.Builder? training = traced.Loss >= 0 ? new Schedules.Builder() : null;
+            foreach (PassSwitch enabled in PassSwitches.CompiledSettings()) // every pass on comes first: schedule 0
+            {
+                var pass = new Steps(enabled, enabled == PassSwitch.All ? observe : null, memo, cancellation);
+                forward.Add(enabled, Inference(traced, pass));
+                training?.Add(enabled, Training(traced, pass));
+            }
+            return new CompiledGraphs(forward.Build(inference: true), training?.Build(inference: false));
         }
 
-        /// <summary>Runs a pass, verifies its result and shows it to the observer; fusion passes only when fusion is on.</summary>
+        private static Graph Inference(Graph traced, Steps pass)
+        {
+            // Inference: the forward graph alone.
+            Graph inference = pass.Always("inference: " + nameof(EliminateDeadNodes), traced with { Loss = -1 }, EliminateDeadNodes.Run); // drop the loss and anything only it read
+            inference = pass.Always(nameof(LowerTrainingModes), inference, LowerTrainingModes.ForInference);           // batch norm on running statistics, no dropout
+            inference = pass.Run(PassSwitch.RemoveIdentities, inference, RemoveIdentities.Run);                        // x·1, x+0, reshape of reshape
+            inference = pass.Run(PassSwitch.FoldConstants, inference, FoldConstants.Run);                              // operators on constants become constants
+            inference = pass.Run(PassSwitch.EliminateCommonSubexpressions, inference, EliminateCommonSubexpressions.Run); // each distinct value once
+            inference = pass.Run(PassSwitch.FoldBatchNorm, inference, FoldBatchNorm.Run);                              // batch norm into the conv or linear weights before it
+            inference = pass.Run(PassSwitch.FuseGemmEpilogue, inference, FuseGemmEpilogue.Run);                        // bias, residual, ReLU into GEMM and conv epilogues
+            inference = pass.Run(PassSwitch.FuseElementwise, inference, FuseElementwise.Run);                          // elementwise chains into one loop
+            return pass.Always(nameof(EliminateDeadNodes), inference, EliminateDeadNodes.Run);                         // drop what the fusions absorbed
+        }
+
+        private static Graph Training(Graph traced, Steps pass)
+        {
+            // Training: forward, loss and backward in one schedule.
+            Graph training = pass.Always("training: " + nameof(LowerTrainingModes), traced, LowerTrainingModes.ForTraining); // batch statistics, dropout masks
+            training = pass.Run(PassSwitch.RemoveIdentities, training, RemoveIdentities.Run);                          // fewer forward nodes to differentiate
+            training = pass.Run(PassSwitch.EliminateCommonSubexpressions, training, EliminateCommonSubexpressions.Run);
+            training = pass.Always(nameof(Differentiate), training, g => Differentiate.Run(g, pass.Cancellation));     // reverse mode, parameters only
+            training = pass.Run(PassSwitch.RemoveIdentities, training, RemoveIdentities.Run);                          // the seed's ·1 in gradient rules
+            training = pass.Run(PassSwitch.FoldConstants, training, FoldConstants.Run);                                // the seed times a constant factor
+            training = pass.Run(PassSwitch.EliminateCommonSubexpressions, training, EliminateCommonSubexpressions.Run); // gradients computed twice
+            training = pass.Run(PassSwitch.FuseGemmEpilogue, training, FuseGemmEpilogue.Run);                          // bias, residual, ReLU into GEMM and conv epilogues
+            training = pass.Run(PassSwitch.FuseElementwise, training, FuseElementwise.Run);                            // elementwise chains, forward and backward
+            return pass.Always(nameof(EliminateDeadNodes), training, EliminateDeadNodes.Run);                          // drop absorbed and unneeded nodes
+        }
+
+        /// <summary>
+        /// Runs the passes of one switch setting: verifies each result and shows it to the observer; a switched-off
+        /// pass leaves its input as it is. Results are memoised by (position in the pipeline, input graph), so
+        /// settings that agree up to a pass share everything before it.
+        /// </summary>
         private sealed class Steps
         {
-            private readonly bool _fusion;
+            private readonly PassSwitch _enabled;
             private readonly Action<string, Graph>? _observe;
+            private readonly Dictionary<(int Step, Graph Input), Graph> _memo;
+            private int _step;
 
-            public Steps(bool fusion, Action<string, Graph>? observe, CancellationToken cancellation)
+            public Steps(PassSwitch enabled, Action<string, Graph>? observe, Dictionary<(int Step, Graph Input), Graph> memo, CancellationToken cancellation)
             {
-                _fusion = fusion;
+                _enabled = enabled;
                 _observe = observe;
+                _memo = memo;
                 Cancellation = cancellation;
             }
 
             public CancellationToken Cancellation { get; }
 
-            public Graph Prune(string name, Graph graph, Func<Graph, Graph> pass)
+            /// <summary>A pass every setting runs: lowering, differentiation, dead-node elimination.</summary>
+            public Graph Always(string name, Graph graph, Func<Graph, Graph> pass)
             {
                 Cancellation.ThrowIfCancellationRequested();
-                Graph result = pass(graph);
-                GraphVerifier.Verify(result);
+                var key = (_step++, graph);
+                if (!_memo.TryGetValue(key, out Graph? result))
+                {
+                    result = pass(graph);
+                    GraphVerifier.Verify(result);
+                    _memo[key] = result;
+                }
                 _observe?.Invoke(name, result);
                 return result;
             }
 
-            public Graph Fuse(string name, Graph graph, Func<Graph, Graph> pass) => _fusion ? Prune(name, graph, pass) : graph;
+            /// <summary>An optimisation pass, run when its switch is on.</summary>
+            public Graph Run(PassSwitch optimisation, Graph graph, Func<Graph, Graph> pass)
+            {
+                if ((_enabled & optimisation) != 0) return Always(optimisation.ToString(), graph, pass);
+                _step++;
+                return graph;
+            }
         }
     }
 }

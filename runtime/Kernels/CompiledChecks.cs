@@ -42,4 +42,36 @@ public static class CompiledChecks
         for (int i = 0; i < dims.Length; i++) dims[i] = expected[i] < 0 ? "B" : expected[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
         return "[" + string.Join(", ", dims) + "]";
     }
+
+    /// <summary>
+    /// The integer value of <paramref name="passes"/>, which generated code uses to index its schedule tables.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="passes"/> has bits outside <see cref="OptimizationPasses.All"/>.</exception>
+    public static int Passes(OptimizationPasses passes)
+    {
+        if ((passes & ~OptimizationPasses.All) != 0)
+            throw new ArgumentOutOfRangeException(nameof(passes), passes, "Only the flags of OptimizationPasses.All can be set.");
+        return (int)passes;
+    }
+
+    /// <summary>The entry of a generated schedule table marking a setting of the pass switches that was not compiled.</summary>
+    public const byte NotCompiled = 255;
+
+    /// <summary>
+    /// The schedule a generated method runs for <paramref name="passes"/>, from its table (indexed by the passes'
+    /// value). The generator compiles every pass on, every pass but one, every pass but a group
+    /// (<see cref="OptimizationPasses.Fusion"/>, <see cref="OptimizationPasses.GraphPruning"/>), and none.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="passes"/> has bits outside <see cref="OptimizationPasses.All"/>.</exception>
+    /// <exception cref="NotSupportedException"><paramref name="passes"/> is not one of the compiled settings.</exception>
+    public static int Schedule(ReadOnlySpan<byte> table, OptimizationPasses passes)
+    {
+        byte schedule = table[Passes(passes)];
+        if (schedule == NotCompiled)
+        {
+            throw new NotSupportedException($"Passes = {passes} was not compiled: a model is compiled with every pass on, every pass but one, " +
+                "every pass but OptimizationPasses.Fusion or OptimizationPasses.GraphPruning, or none.");
+        }
+        return schedule;
+    }
 }

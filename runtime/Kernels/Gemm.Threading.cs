@@ -45,6 +45,15 @@ public static partial class Gemm
     /// <summary>Jobs the worker has taken (and finished) since the process started: tests read it.</summary>
     internal static long WorkerJobs => Volatile.Read(ref Worker.Jobs);
 
+    /// <summary>
+    /// Makes every caller wait until the worker has taken its job before claiming chunks, so that tests asserting the
+    /// worker ran pass on a loaded machine too (where the caller may otherwise finish every chunk before the worker wakes).
+    /// </summary>
+    internal static bool AwaitWorkerForTesting
+    {
+        set => Worker.AwaitForTesting = value;
+    }
+
     /// <summary>Makes the worker's next job throw, so tests can see the failure reach the caller.</summary>
     internal static bool FailNextWorkerJobForTesting
     {
@@ -196,6 +205,7 @@ public static partial class Gemm
 
         internal static long Jobs;
         internal static volatile bool FailNextJobForTesting;
+        internal static volatile bool AwaitForTesting;
 
         private static readonly Lock s_createLock = new();
         private static volatile Worker? s_instance;
@@ -265,6 +275,9 @@ public static partial class Gemm
             _done.Reset();
             Volatile.Write(ref _state, Posted);
             _start.Set();
+            if (!AwaitForTesting) return;
+            var spin = new SpinWait();
+            while (Volatile.Read(ref _state) == Posted) spin.SpinOnce();
         }
 
         /// <summary>The next unclaimed chunk, or -1 when all are claimed.</summary>

@@ -58,13 +58,20 @@ public class SnapshotTests
             text.Append(Equals(graph, previous) ? "(unchanged)\n" : GraphPrinter.Print(graph)).Append('\n');
             previous = graph;
         });
-        CompiledGraphs plain = compiled.WithoutFusion!;
+        const PassSwitch withoutFusion = PassSwitch.All & ~PassSwitch.Fusion;
         text.Append("== inference, planned\n").Append(GraphPrinter.Print(compiled.Inference, compiled.InferencePlan)).Append('\n');
-        text.Append("== inference without fusion, planned\n").Append(GraphPrinter.Print(plain.Inference, plain.InferencePlan)).Append('\n');
+        text.Append("== inference without fusion, planned\n").Append(GraphPrinter.Print(compiled.Forward.For(withoutFusion), compiled.Forward.PlanFor(withoutFusion))).Append('\n');
         text.Append("== training, planned\n").Append(GraphPrinter.Print(compiled.Training!, compiled.TrainingPlan)).Append('\n');
-        text.Append("== training without fusion, planned\n").Append(GraphPrinter.Print(plain.Training!, plain.TrainingPlan));
+        text.Append("== training without fusion, planned\n").Append(GraphPrinter.Print(compiled.TrainingSchedules!.For(withoutFusion), compiled.TrainingSchedules.PlanFor(withoutFusion))).Append('\n');
+        // Which switch settings compile to a schedule of their own (named by the passes it leaves out).
+        text.Append("== schedules\n");
+        text.Append("forward: ").Append(string.Join(", ", compiled.Forward.Representatives.Select(DescribeSetting))).Append('\n');
+        text.Append("training: ").Append(string.Join(", ", compiled.TrainingSchedules.Representatives.Select(DescribeSetting)));
         Snapshot.Match(text.ToString(), model + ".passes");
     }
+
+    private static string DescribeSetting(PassSwitch enabled)
+        => enabled == PassSwitch.All ? "all passes" : "without " + PassSwitches.NameOfDisabled(enabled);
 
     [Fact]
     public void Dot_MnistMlp_MatchesSnapshot()

@@ -24,6 +24,7 @@ public class ConvolutionThreadingPoolingTests
     {
         using var _ = new Settings(maxThreads: 2, minParallelWork: 0);
         var random = new Random(21);
+        using var taking = WorkerTaking.EveryJob(); // a loaded machine may wake the worker late
         long jobsBefore = Gemm.WorkerJobs;
         foreach (Pool2dGeometry g in Geometries)
         {
@@ -62,6 +63,7 @@ public class ConvolutionThreadingPoolingTests
             Pooling.AvgPool2dBackward<float>(o.DOutput, dInput, o.Batch, in g);
         }
         Pass();
+        using var taking = WorkerTaking.EveryJob(); // a loaded machine may wake the worker late
         long jobsBefore = Gemm.WorkerJobs;
 
         Assert.Equal(0, Allocations.SteadyState(() =>

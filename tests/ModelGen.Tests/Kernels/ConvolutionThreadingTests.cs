@@ -33,6 +33,7 @@ public class ConvolutionThreadingTests
         // A zero threshold also lets the GEMMs inside chunks ask for the (taken) worker: they must run serially.
         using var _ = new Settings(maxThreads: 2, convolutionWork: 0, gemmWork: 0);
         var random = new Random(7);
+        using var taking = WorkerTaking.EveryJob(); // a loaded machine may wake the worker late
         long jobsBefore = Gemm.WorkerJobs;
         foreach (Conv2dGeometry g in Geometries)
         {
@@ -102,6 +103,7 @@ public class ConvolutionThreadingTests
             Compute(gemmPath, results[1]);
         }
         Pass();
+        using var taking = WorkerTaking.EveryJob(); // a loaded machine may wake the worker late
         long jobsBefore = Gemm.WorkerJobs;
 
         Assert.Equal(0, Allocations.SteadyState(() =>

@@ -34,6 +34,7 @@ public class GemmThreadingTests
     {
         using var _ = new Settings(maxThreads: 2, minParallelWork: 0, Enum.Parse<GemmPath>(path));
         var random = new Random(42);
+        using var taking = WorkerTaking.EveryJob(); // a loaded machine may wake the worker late
         long jobsBefore = Gemm.WorkerJobs;
         foreach (var (m, n, k) in Shapes)
             foreach (bool transA in new[] { false, true })
@@ -120,6 +121,7 @@ public class GemmThreadingTests
         using var _ = new Settings(maxThreads: 2, minParallelWork: 0, GemmPath.Auto);
         var random = new Random(4);
         Multiply(random, 64, 256, 100); // creates the worker
+        using var taking = WorkerTaking.EveryJob(); // a loaded machine may wake the worker late
         long jobsBefore = Gemm.WorkerJobs;
 
         // The caller withdraws a job the worker has not woken for in time, so retry until the worker takes one.
@@ -149,6 +151,7 @@ public class GemmThreadingTests
         const int m = 64, n = 784, k = 256;
         float[] a = new float[m * k], b = new float[k * n], c = new float[m * n], bias = new float[n];
         Gemm.Multiply(m, n, k, a, k, false, b, n, false, c, n, false, bias, Activation.Relu);
+        using var taking = WorkerTaking.EveryJob(); // a loaded machine may wake the worker late
         long jobsBefore = Gemm.WorkerJobs;
 
         Assert.Equal(0, Allocations.SteadyState(() =>

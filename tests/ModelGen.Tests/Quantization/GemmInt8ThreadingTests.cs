@@ -18,6 +18,7 @@ public class GemmInt8ThreadingTests
         var random = new Random(11);
         long savedWork = GemmInt8.MinParallelWork;
         int savedThreads = Gemm.MaxThreads;
+        using var taking = WorkerTaking.EveryJob(); // a loaded machine may wake the worker late
         long jobsBefore = Gemm.WorkerJobs;
         try
         {
