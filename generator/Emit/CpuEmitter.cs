@@ -27,6 +27,8 @@ namespace ModelGen.Generator.Emit
             bool trainingVariant = compiled.Training != null && !Equals(plain.Training, compiled.Training);
             // Linear products of the fused inference schedule that may run int8 (CompileOptions.Quantization).
             Int8Sites int8 = Int8Sites.Find(inference);
+            // Weights both Forward schedules multiply by, packed once (CompileOptions.PrepackWeights).
+            PackedWeights packed = PackedWeights.Find(inference, plain.Inference);
 
             w.Line("/// <summary>");
             w.Line($"/// {spec.ClassName} compiled for the CPU. Shares the model's parameters: eager and compiled calls see the same weights.");
@@ -40,6 +42,7 @@ namespace ModelGen.Generator.Emit
             w.Line("private readonly Tensor _output;");
             if (forwardVariant || trainingVariant) w.Line("private readonly bool _fusion;");
             int8.WriteFields(w);
+            packed.WriteFields(w);
             w.Line("private bool _disposed;");
             w.Line();
 
@@ -54,6 +57,7 @@ namespace ModelGen.Generator.Emit
             if (compiled.TrainingPlan != null) WriteSlotAllocations(w, Slots(compiled.TrainingPlan, plain.TrainingPlan!), "_t");
             string outputDims = string.Join(", ", output.Shape.Dims.Select(d => d.ToCode("B")));
             w.Line($"_output = Tensor.CreateBuffer(DType.Float32, {output.Shape.Count.ToCode("B")}, {outputDims});");
+            packed.WriteCreation(w);
             int8.WriteCreation(w, inference);
             w.Close();
             w.Line();
@@ -62,7 +66,7 @@ namespace ModelGen.Generator.Emit
             Int8Sites.WriteProperty(w);
             WriteKernelCounts(w, compiled, plain);
 
-            WriteForward(w, input, traced, compiled, forwardVariant ? plain : null, kernels, fields, int8);
+            WriteForward(w, input, traced, compiled, forwardVariant ? plain : null, kernels, fields, int8, packed);
             if (compiled.Training != null && compiled.TrainingPlan != null)
                 WriteTraining(w, spec, input, traced, compiled, trainingVariant ? plain : null, kernels, fields);
 
@@ -141,7 +145,7 @@ namespace ModelGen.Generator.Emit
 
         private static bool IsSource(OpKind op) => op == OpKind.Input || op == OpKind.Label || op == OpKind.Param || op == OpKind.Const;
 
-        private static void WriteForward(SourceWriter w, string input, Graph traced, CompiledGraphs compiled, CompiledGraphs? plain, ElementwiseKernels kernels, StaticFields fields, Int8Sites int8)
+        private static void WriteForward(SourceWriter w, string input, Graph traced, CompiledGraphs compiled, CompiledGraphs? plain, ElementwiseKernels kernels, StaticFields fields, Int8Sites int8, PackedWeights packed)
         {
             w.Line();
             w.Line("/// <summary>Inference: runs the compiled forward pass on a batch of up to MaxBatch rows.</summary>");
@@ -153,7 +157,7 @@ namespace ModelGen.Generator.Emit
             if (output.Shape.IsSymbolic) w.Line("_output.SetLeadingDim(B);");
             if (plain == null)
             {
-                WriteBody(w, compiled.Inference, compiled.InferencePlan, "_f", kernels, fields, int8);
+                WriteBody(w, compiled.Inference, compiled.InferencePlan, "_f", kernels, fields, int8, packed);
                 w.Line("return _output;");
                 w.Close();
                 return;
@@ -162,21 +166,21 @@ namespace ModelGen.Generator.Emit
             w.Line($"else RunForwardWithoutFusion({input}, B);");
             w.Line("return _output;");
             w.Close();
-            WriteSchedule(w, "void RunForward", "The optimised forward schedule.", input, compiled.Inference, compiled.InferencePlan, "_f", kernels, fields, int8);
+            WriteSchedule(w, "void RunForward", "The optimised forward schedule.", input, compiled.Inference, compiled.InferencePlan, "_f", kernels, fields, int8, packed);
             WriteSchedule(w, "void RunForwardWithoutFusion", "The forward schedule without the fusion passes (CompileOptions.Fusion = false).",
-                input, plain.Inference, plain.InferencePlan, "_f", kernels, fields);
+                input, plain.Inference, plain.InferencePlan, "_f", kernels, fields, packed: packed);
         }
 
         /// <summary>One schedule of a method as a private method of its own; a training schedule returns the loss.</summary>
         private static void WriteSchedule(SourceWriter w, string signature, string summary, string parameters, Graph graph, MemoryPlan plan,
-            string slotPrefix, ElementwiseKernels kernels, StaticFields fields, Int8Sites? int8 = null)
+            string slotPrefix, ElementwiseKernels kernels, StaticFields fields, Int8Sites? int8 = null, PackedWeights? packed = null)
         {
             string typed = string.Join(", ", parameters.Split(new[] { ", " }, System.StringSplitOptions.None).Select(p => "Tensor " + p));
             w.Line();
             w.Line($"/// <summary>{summary}</summary>");
             w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
             w.Open($"private {signature}({typed}, int B)");
-            WriteBody(w, graph, plan, slotPrefix, kernels, fields, int8);
+            WriteBody(w, graph, plan, slotPrefix, kernels, fields, int8, packed);
             if (graph.Loss >= 0) w.Line($"return {new CpuEmitContext(new SourceWriter(), graph, plan, slotPrefix, kernels, fields).Scalar(graph.Loss)};");
             w.Close();
         }
@@ -242,9 +246,9 @@ namespace ModelGen.Generator.Emit
         private static string ExpectedDims(Shape shape)
             => "stackalloc int[] { " + string.Join(", ", shape.Dims.Select(d => d.IsSymbolic ? "-1" : Format.Int(d.Size))) + " }";
 
-        private static void WriteBody(SourceWriter w, Graph graph, MemoryPlan plan, string slotPrefix, ElementwiseKernels kernels, StaticFields fields, Int8Sites? int8 = null)
+        private static void WriteBody(SourceWriter w, Graph graph, MemoryPlan plan, string slotPrefix, ElementwiseKernels kernels, StaticFields fields, Int8Sites? int8 = null, PackedWeights? packed = null)
         {
-            var context = new CpuEmitContext(w, graph, plan, slotPrefix, kernels, fields) { Int8 = int8 };
+            var context = new CpuEmitContext(w, graph, plan, slotPrefix, kernels, fields) { Int8 = int8, Packed = packed };
             foreach (Node node in graph.Nodes)
             {
                 if (node.Op == OpKind.Input || node.Op == OpKind.Label || node.Op == OpKind.Param || node.Op == OpKind.Const) continue;
