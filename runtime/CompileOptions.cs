@@ -37,6 +37,17 @@ public sealed record CompileOptions
     /// </summary>
     public Quantization.QuantizationOptions? Quantization { get; init; }
 
+    /// <summary>
+    /// Whether the compiled <c>Forward</c> packs each weight it multiplies by into GEMM panels once (at
+    /// <c>Compile</c>) and reuses them, instead of packing it on every call (the default, <c>true</c>; results are
+    /// bit-identical either way). The panels are repacked before the next <c>Forward</c> whenever the weight's
+    /// <see cref="Tensor.Version"/> has moved, which every write through the library does (optimizer steps,
+    /// <c>Initialize</c>, loading, pruning, <c>AsSpan</c>). The one write it cannot see is through a span obtained
+    /// before the last <c>Forward</c>: call <see cref="Tensor.MarkModified"/> after such a write, or set this to
+    /// <c>false</c>. Costs memory about the size of the weights.
+    /// </summary>
+    public bool PrepackWeights { get; init; } = true;
+
     /// <summary>Validates the options and returns them.</summary>
     public CompileOptions Validate()
     {

@@ -71,9 +71,9 @@ public sealed partial class Tensor
 
     /// <summary>
     /// A tensor sharing this one's storage but cut from the graph: it does not require a gradient and
-    /// gradients do not flow through it.
+    /// gradients do not flow through it. It shares this tensor's <see cref="Version"/> counter too.
     /// </summary>
-    public Tensor Detach() => new(DType, _data, (int[])_shape.Clone(), Length);
+    public Tensor Detach() => ShareStorage((int[])_shape.Clone());
 
     /// <summary>Records <paramref name="node"/> as the op that produced this fresh result.</summary>
     internal void SetGradFn(GradNode node)

@@ -21,15 +21,18 @@ public sealed partial class Tensor
         return _shape[resolved];
     }
 
-    /// <summary>The float32 elements, exactly <see cref="Length"/> long, sharing the storage.</summary>
+    /// <summary>
+    /// The float32 elements, exactly <see cref="Length"/> long, sharing the storage. A writable view: handing it
+    /// out moves <see cref="Version"/>; to only read, use <see cref="AsReadOnlySpan"/>.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The tensor is not <see cref="DType.Float32"/>.</exception>
     public Span<float> AsSpan() => Data<float>();
 
-    /// <summary>The float64 elements, exactly <see cref="Length"/> long, sharing the storage.</summary>
+    /// <summary>The float64 elements, exactly <see cref="Length"/> long, sharing the storage; moves <see cref="Version"/>.</summary>
     /// <exception cref="InvalidOperationException">The tensor is not <see cref="DType.Float64"/>.</exception>
     public Span<double> AsSpanFloat64() => Data<double>();
 
-    /// <summary>The int32 elements, exactly <see cref="Length"/> long, sharing the storage.</summary>
+    /// <summary>The int32 elements, exactly <see cref="Length"/> long, sharing the storage; moves <see cref="Version"/>.</summary>
     /// <exception cref="InvalidOperationException">The tensor is not <see cref="DType.Int32"/>.</exception>
     public Span<int> AsSpanInt32() => Data<int>();
 
@@ -61,7 +64,7 @@ public sealed partial class Tensor
 
     /// <summary>A copy of the elements of an int32 tensor.</summary>
     /// <exception cref="InvalidOperationException">The tensor is not <see cref="DType.Int32"/>.</exception>
-    public int[] ToArrayInt32() => AsSpanInt32().ToArray();
+    public int[] ToArrayInt32() => AsReadOnlySpanInt32().ToArray();
 
     /// <summary>The single value of a one-element tensor, as float32.</summary>
     /// <exception cref="InvalidOperationException">The tensor does not hold exactly one element.</exception>
@@ -107,6 +110,7 @@ public sealed partial class Tensor
         }
         _shape[0] = n;
         Length = (int)length;
+        MarkModified(); // the elements a span covers changed
     }
 
     /// <summary>
@@ -124,6 +128,7 @@ public sealed partial class Tensor
         }
         _data = ConvertStorage(_data, dtype);
         DType = dtype;
+        MarkModified();
         _grad?.CastInPlace(dtype);
     }
 

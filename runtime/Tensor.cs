@@ -131,11 +131,13 @@ public sealed partial class Tensor
 
     /// <summary>
     /// The elements as a span of <typeparamref name="T"/>, exactly <see cref="Length"/> long. Lets one generic
-    /// op body serve float32 and float64.
+    /// op body serve float32 and float64. A writable view: it moves <see cref="Version"/> (use
+    /// <see cref="ReadOnlyData{T}"/> to only read).
     /// </summary>
     internal Span<T> Data<T>()
     {
         if (_data is not T[] array) throw WrongDType(typeof(T));
+        MarkModified();
         return new Span<T>(array, 0, Length);
     }
 

@@ -1,8 +1,9 @@
 // ModelGen's CPU benchmark: median milliseconds per compiled TrainStep (forward, cross-entropy, backward, Adam)
 // and per compiled Forward for the MLP 784-256-128-10 and LeNet-5 (float32 and int8), after warm-up, with the spread. Not a test.
-// Usage: dotnet run -c Release --project benchmarks/ModelGen.Benchmarks [seconds-per-row] [--threads N] [--fusion] [--int8]
+// Usage: dotnet run -c Release --project benchmarks/ModelGen.Benchmarks [seconds-per-row] [--threads N] [--fusion] [--int8] [--prepack]
 // --fusion: instead, kernel counts and times of each sample with CompileOptions.Fusion on and off (FusionComparison.cs).
 // --int8: only the float32-versus-int8 Forward comparisons.
+// --prepack: instead, Forward with weights prepacked (CompileOptions.PrepackWeights) versus packed per call (PrepackComparison.cs).
 using System.Globalization;
 using System.Runtime.Intrinsics;
 using ModelGen;
@@ -22,6 +23,11 @@ Console.WriteLine();
 if (args.Contains("--fusion"))
 {
     FusionComparison.Run(seconds);
+    return;
+}
+if (args.Contains("--prepack"))
+{
+    PrepackComparison.Run(seconds);
     return;
 }
 Console.WriteLine("| workload | median ms | p10..p90 ms | spread | GFLOP/s | blocks x calls |");

@@ -31,6 +31,9 @@ namespace ModelGen.Generator.Emit
         /// <summary>The Linear products that may run int8 (inference only; null in training code).</summary>
         public Int8Sites? Int8 { get; set; }
 
+        /// <summary>The weights packed once for Forward (inference only; null in training code).</summary>
+        public PackedWeights? Packed { get; set; }
+
         public ElementwiseKernels Kernels { get; }
 
         /// <summary>Static fields of the Compiled class, such as kernel geometries.</summary>
@@ -65,6 +68,25 @@ namespace ModelGen.Generator.Emit
                 case BufferKind.ParamGrad: return $"_p{buffer.Index}.Grad.AsSpan()";
                 case BufferKind.Output: return "_output.AsSpan()";
                 default: throw new InvalidOperationException($"%{id} is a constant and has no buffer");
+            }
+        }
+
+        /// <summary>
+        /// A <c>ReadOnlySpan&lt;float&gt;</c> over a node's value, for an operand the kernel only reads: a tensor's
+        /// read-only view, which leaves its <c>Version</c> alone (a writable one would count as a write and make a
+        /// packed copy of a weight look stale).
+        /// </summary>
+        public string ReadSpan(int id)
+        {
+            PlannedBuffer buffer = _plan.Buffers[id];
+            switch (buffer.Kind)
+            {
+                case BufferKind.Input:
+                case BufferKind.Label: return Graph[id].Name + ".AsReadOnlySpan()";
+                case BufferKind.Param: return $"_p{buffer.Index}.Value.AsReadOnlySpan()";
+                case BufferKind.ParamGrad: return $"_p{buffer.Index}.Grad.AsReadOnlySpan()";
+                case BufferKind.Output: return "_output.AsReadOnlySpan()";
+                default: return Span(id);
             }
         }
 

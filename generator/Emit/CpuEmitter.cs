@@ -27,6 +27,8 @@ namespace ModelGen.Generator.Emit
             MemoryPlan[]? trainingPlans = compiled.TrainingSchedules == null ? null : SharedSlots(compiled.TrainingSchedules);
             // Linear products of the fused inference schedule that may run int8 (CompileOptions.Quantization).
             Int8Sites int8 = Int8Sites.Find(inference);
+            // Weights the Forward schedules multiply by, packed once (CompileOptions.PrepackWeights); the schedules share them.
+            PackedWeights packed = PackedWeights.Find(compiled.Forward.Graphs.ToArray());
 
             w.Line("/// <summary>");
             w.Line($"/// {spec.ClassName} compiled for the CPU. Shares the model's parameters: eager and compiled calls see the same weights.");
@@ -41,6 +43,7 @@ namespace ModelGen.Generator.Emit
             if (compiled.Forward.Count > 1) w.Line("private readonly int _forwardSchedule;");
             if (compiled.TrainingSchedules?.Count > 1) w.Line("private readonly int _trainingSchedule;");
             int8.WriteFields(w);
+            packed.WriteFields(w);
             w.Line("private bool _disposed;");
             w.Line();
 
@@ -57,6 +60,7 @@ namespace ModelGen.Generator.Emit
             if (trainingPlans != null) WriteSlotAllocations(w, Slots(trainingPlans), "_t");
             string outputDims = string.Join(", ", output.Shape.Dims.Select(d => d.ToCode("B")));
             w.Line($"_output = Tensor.CreateBuffer(DType.Float32, {output.Shape.Count.ToCode("B")}, {outputDims});");
+            packed.WriteCreation(w);
             int8.WriteCreation(w, inference);
             w.Close();
             w.Line();
@@ -65,7 +69,7 @@ namespace ModelGen.Generator.Emit
             Int8Sites.WriteProperty(w);
             WriteKernelCounts(w, compiled);
 
-            WriteForward(w, input, traced, compiled.Forward, forwardPlans, kernels, fields, int8);
+            WriteForward(w, input, traced, compiled.Forward, forwardPlans, kernels, fields, int8, packed);
             if (compiled.TrainingSchedules != null && trainingPlans != null)
                 WriteTraining(w, spec, input, traced, compiled.TrainingSchedules, trainingPlans, kernels, fields);
 
@@ -193,7 +197,7 @@ namespace ModelGen.Generator.Emit
             return $"{what} without {names} (CompileOptions.Passes); other settings that compile to the same graph run it too.";
         }
 
-        private static void WriteForward(SourceWriter w, string input, Graph traced, Schedules schedules, MemoryPlan[] plans, ElementwiseKernels kernels, StaticFields fields, Int8Sites int8)
+        private static void WriteForward(SourceWriter w, string input, Graph traced, Schedules schedules, MemoryPlan[] plans, ElementwiseKernels kernels, StaticFields fields, Int8Sites int8, PackedWeights packed)
         {
             w.Line();
             w.Line("/// <summary>Inference: runs the compiled forward pass on a batch of up to MaxBatch rows.</summary>");
@@ -205,7 +209,7 @@ namespace ModelGen.Generator.Emit
             if (output.Shape.IsSymbolic) w.Line("_output.SetLeadingDim(B);");
             if (schedules.Count == 1)
             {
-                WriteBody(w, schedules.Graphs[0], plans[0], "_f", kernels, fields, int8);
+                WriteBody(w, schedules.Graphs[0], plans[0], "_f", kernels, fields, int8, packed);
                 w.Line("return _output;");
                 w.Close();
                 return;
@@ -219,20 +223,20 @@ namespace ModelGen.Generator.Emit
             for (int i = 0; i < schedules.Count; i++)
             {
                 WriteSchedule(w, "void " + ScheduleName("RunForward", schedules, i), ScheduleSummary("The forward schedule", schedules, i),
-                    input, schedules.Graphs[i], plans[i], "_f", kernels, fields, i == 0 ? int8 : null);
+                    input, schedules.Graphs[i], plans[i], "_f", kernels, fields, i == 0 ? int8 : null, packed);
             }
         }
 
         /// <summary>One schedule of a method as a private method of its own; a training schedule returns the loss.</summary>
         private static void WriteSchedule(SourceWriter w, string signature, string summary, string parameters, Graph graph, MemoryPlan plan,
-            string slotPrefix, ElementwiseKernels kernels, StaticFields fields, Int8Sites? int8 = null)
+            string slotPrefix, ElementwiseKernels kernels, StaticFields fields, Int8Sites? int8 = null, PackedWeights? packed = null)
         {
             string typed = string.Join(", ", parameters.Split(new[] { ", " }, System.StringSplitOptions.None).Select(p => "Tensor " + p));
             w.Line();
             w.Line($"/// <summary>{summary}</summary>");
             w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
             w.Open($"private {signature}({typed}, int B)");
-            WriteBody(w, graph, plan, slotPrefix, kernels, fields, int8);
+            WriteBody(w, graph, plan, slotPrefix, kernels, fields, int8, packed);
             if (graph.Loss >= 0) w.Line($"return {new CpuEmitContext(new SourceWriter(), graph, plan, slotPrefix, kernels, fields).Scalar(graph.Loss)};");
             w.Close();
         }
@@ -301,9 +305,9 @@ namespace ModelGen.Generator.Emit
         private static string ExpectedDims(Shape shape)
             => "stackalloc int[] { " + string.Join(", ", shape.Dims.Select(d => d.IsSymbolic ? "-1" : Format.Int(d.Size))) + " }";
 
-        private static void WriteBody(SourceWriter w, Graph graph, MemoryPlan plan, string slotPrefix, ElementwiseKernels kernels, StaticFields fields, Int8Sites? int8 = null)
+        private static void WriteBody(SourceWriter w, Graph graph, MemoryPlan plan, string slotPrefix, ElementwiseKernels kernels, StaticFields fields, Int8Sites? int8 = null, PackedWeights? packed = null)
         {
-            var context = new CpuEmitContext(w, graph, plan, slotPrefix, kernels, fields) { Int8 = int8 };
+            var context = new CpuEmitContext(w, graph, plan, slotPrefix, kernels, fields) { Int8 = int8, Packed = packed };
             foreach (Node node in graph.Nodes)
             {
                 if (node.Op == OpKind.Input || node.Op == OpKind.Label || node.Op == OpKind.Param || node.Op == OpKind.Const) continue;

@@ -85,7 +85,7 @@ namespace ModelGen.Generator.Ops
             string m = node.TransA ? Format.Int(a.Last.Size) : a.Rows.ToCode(context.Batch);
             string n = Format.Int(node.Shape.Last.Size);
             string k = inner.ToCode(context.Batch);
-            string bias = HasBias(node) ? ", bias: " + context.Span(node.Input(2)) : "";
+            string bias = HasBias(node) ? ", bias: " + context.ReadSpan(node.Input(2)) : "";
             string activation = node.Activation == Epilogue.Relu ? ", activation: Activation.Relu" : "";
             // A fused residual add: C starts as the residual and the product accumulates onto it (C never aliases an input).
             string accumulate = node.Residual ? ", accumulate: true" : "";
@@ -94,9 +94,13 @@ namespace ModelGen.Generator.Ops
             string? int8 = context.Int8?.FieldOf(node.Id);
             string indent = int8 == null ? "" : "    ";
             if (int8 != null) context.Line($"if ({int8} is null || !{int8}.TryForward({m}, {context.Span(node.Input(0))}, {context.Span(node.Id)}))");
-            context.Line($"{indent}Gemm.Multiply({m}, {n}, {k},");
-            context.Line($"{indent}    {context.Span(node.Input(0))}, {Format.Int(a.Last.Size)}, {Bool(node.TransA)},");
-            context.Line($"{indent}    {context.Span(node.Input(1))}, {Format.Int(b.Last.Size)}, {Bool(node.TransB)},");
+            // A weight of Forward is packed once (CompileOptions.PrepackWeights); Current() repacks it after a change.
+            Node weight = context.Graph[node.Input(1)];
+            string? packed = weight.Op == OpKind.Param ? context.Packed?.FieldOf(weight.Index, node.TransB) : null;
+            context.Line($"{indent}Gemm.{(packed == null ? "Multiply" : "MultiplyPacked")}({m}, {n}, {k},");
+            context.Line($"{indent}    {context.ReadSpan(node.Input(0))}, {Format.Int(a.Last.Size)}, {Bool(node.TransA)},");
+            context.Line($"{indent}    {context.ReadSpan(node.Input(1))}, {Format.Int(b.Last.Size)}, {Bool(node.TransB)},"
+                + (packed == null ? "" : $" {packed}?.Current(),"));
             context.Line($"{indent}    {context.Span(node.Id)}, {n}{accumulate}{bias}{activation});");
         }
 

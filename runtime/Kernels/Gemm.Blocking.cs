@@ -15,6 +15,15 @@ public static partial class Gemm
         public readonly float* A = a, B = b, C = c, Bias = bias;
         public readonly int Lda = lda, Ldb = ldb, Ldc = ldc;
         public readonly bool TransA = transA, TransB = transB, Accumulate = accumulate, Relu = relu;
+
+        /// <summary>
+        /// op(B) already packed whole (<see cref="PackedB"/>), or null: B is then packed per block. When set, column
+        /// j of this problem is column <see cref="PackedColumn0"/> + j of the packed matrix, which has
+        /// <see cref="PackedStrips"/> strips per depth block.
+        /// </summary>
+        public float* Packed { get; init; }
+        public int PackedColumn0 { get; init; }
+        public int PackedStrips { get; init; }
     }
 
     /// <summary>Runs the whole problem on the calling thread.</summary>
@@ -34,15 +43,24 @@ public static partial class Gemm
     private static unsafe void RunColumnBlock<TKernel>(in Problem p, int jc, int nc, PackBuffers buffers)
         where TKernel : struct, IMicrokernel
     {
-        int kcMax = CeilDiv(p.K, CeilDiv(p.K, TKernel.KC));
+        int kcMax = DepthBlock<TKernel>(p.K);
         int mcMax = RoundUp(CeilDiv(p.M, CeilDiv(p.M, TKernel.MC)), TKernel.MR);
-        float* packedB = buffers.B.Reserve((int)BStripStride<TKernel>(kcMax) * CeilDiv(nc, TKernel.NR));
+        float* packedB = p.Packed != null ? null : buffers.B.Reserve((int)BStripStride<TKernel>(kcMax) * CeilDiv(nc, TKernel.NR));
         float* packedA = buffers.A.Reserve(kcMax * mcMax);
 
         for (int pc = 0; pc < p.K; pc += kcMax)
         {
             int kc = Math.Min(kcMax, p.K - pc);
-            PackB<TKernel>(in p, pc, kc, jc, nc, packedB);
+            if (p.Packed != null)
+            {
+                // Prepacked: the strips of this block's columns are already laid out exactly as PackB writes them.
+                packedB = p.Packed + PackedBlockOffset<TKernel>(pc / kcMax, kcMax, p.PackedStrips)
+                    + (p.PackedColumn0 + jc) / TKernel.NR * BStripStride<TKernel>(kc);
+            }
+            else
+            {
+                PackB<TKernel>(in p, pc, kc, jc, nc, packedB);
+            }
 
             // Only the first depth block sees the caller's C (beta); only the last one sees bias and ReLU.
             bool accumulate = pc != 0 || p.Accumulate;
@@ -89,6 +107,10 @@ public static partial class Gemm
     /// </summary>
     private static nint BStripStride<TKernel>(int kc) where TKernel : struct, IMicrokernel
         => (nint)kc * TKernel.NR + 16;
+
+    /// <summary>The depth of a full KC block for depth k: balanced, so the last block is not a thin remainder.</summary>
+    private static int DepthBlock<TKernel>(int k) where TKernel : struct, IMicrokernel
+        => CeilDiv(k, CeilDiv(k, TKernel.KC));
 
     private static int CeilDiv(int x, int y) => (x + y - 1) / y;
 

@@ -42,6 +42,9 @@ public static partial class Gemm
 
     private static GemmPath SelectPath() => ForcedPath == GemmPath.Auto ? BestPath : ForcedPath;
 
+    /// <summary>The path a multiply on this thread takes now: <see cref="BestPath"/> unless a test forced one.</summary>
+    internal static GemmPath CurrentPath => SelectPath();
+
     /// <summary>
     /// A register-blocked microkernel and the cache blocking tuned for it. Implemented by structs so that the
     /// generic driver is specialised per kernel and every constant folds.

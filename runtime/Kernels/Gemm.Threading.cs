@@ -169,12 +169,19 @@ public static partial class Gemm
     private static unsafe Problem Columns(in Problem p, int j0, int count)
         => new(p.M, count, p.K, p.A, p.Lda, p.TransA,
             p.TransB ? p.B + (nint)j0 * p.Ldb : p.B + j0, p.Ldb, p.TransB,
-            p.C + j0, p.Ldc, p.Accumulate, p.Bias == null ? null : p.Bias + j0, p.Relu);
+            p.C + j0, p.Ldc, p.Accumulate, p.Bias == null ? null : p.Bias + j0, p.Relu)
+        {
+            // Chunks are whole strips wide (a multiple of NR), so a chunk's columns start at a strip of the packed B.
+            Packed = p.Packed, PackedColumn0 = p.PackedColumn0 + j0, PackedStrips = p.PackedStrips,
+        };
 
     /// <summary>The sub-problem computing rows [i0, i0 + count) of C.</summary>
     private static unsafe Problem Rows(in Problem p, int i0, int count)
         => new(count, p.N, p.K, p.TransA ? p.A + i0 : p.A + (nint)i0 * p.Lda, p.Lda, p.TransA,
-            p.B, p.Ldb, p.TransB, p.C + (nint)i0 * p.Ldc, p.Ldc, p.Accumulate, p.Bias, p.Relu);
+            p.B, p.Ldb, p.TransB, p.C + (nint)i0 * p.Ldc, p.Ldc, p.Accumulate, p.Bias, p.Relu)
+        {
+            Packed = p.Packed, PackedColumn0 = p.PackedColumn0, PackedStrips = p.PackedStrips,
+        };
 
     private static void RunSerial(GemmPath path, in Problem p)
     {

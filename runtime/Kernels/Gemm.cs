@@ -38,6 +38,17 @@ public static partial class Gemm
         bool accumulate = false, ReadOnlySpan<float> bias = default, Activation activation = Activation.None)
     {
         Validate(m, n, k, a, lda, transA, b, ldb, transB, c, ldc, bias);
+        MultiplyValidated(m, n, k, a, lda, transA, b, ldb, transB, null, c, ldc, accumulate, bias, activation);
+    }
+
+    /// <summary>
+    /// <see cref="Multiply"/> after validation; with <paramref name="packedB"/>, the blocked path reads op(B) from it instead of packing B.
+    /// </summary>
+    private static unsafe void MultiplyValidated(int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, bool transA,
+        ReadOnlySpan<float> b, int ldb, bool transB, PackedB? packedB,
+        Span<float> c, int ldc, bool accumulate, ReadOnlySpan<float> bias, Activation activation)
+    {
         if (m == 0 || n == 0) return;
         bool relu = activation == Activation.Relu;
         if (k == 0)
@@ -57,6 +68,8 @@ public static partial class Gemm
                 RunSkinny(in problem); // a few rows: read A and B in place (Gemm.Skinny.cs)
                 return;
             }
+            // Panels packed on another path (a test forcing one) have another layout: pack B per block instead.
+            if (packedB != null && packedB.Path == path) problem = Attach(in problem, packedB);
             switch (path)
             {
                 case GemmPath.Vector512: Run<Kernel512>(GemmPath.Vector512, in problem); break;
@@ -64,6 +77,7 @@ public static partial class Gemm
                 default: Run<KernelScalar>(GemmPath.Scalar, in problem); break;
             }
         }
+        GC.KeepAlive(packedB); // its pinned panels must outlive the kernels' pointers
     }
 
     /// <summary>The same contract as <see cref="Multiply"/> with plain loops and float64 accumulators: the test oracle.</summary>

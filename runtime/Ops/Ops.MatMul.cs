@@ -35,7 +35,7 @@ public static partial class Ops
     {
         int m = a.Size(0), k = a.Size(1), n = b.Size(1);
         Tensor c = NewLike(a, [m, n]);
-        MatrixMultiply.Multiply<T>(m, n, k, a.Data<T>(), k, false, b.Data<T>(), n, false, c.Data<T>(), n);
+        MatrixMultiply.Multiply<T>(m, n, k, a.ReadOnlyData<T>(), k, false, b.ReadOnlyData<T>(), n, false, c.Data<T>(), n);
         return GradNode.Record(c, nameof(MatMul), [a, b], dc =>
         {
             Tensor? da = null, db = null;
@@ -43,13 +43,13 @@ public static partial class Ops
             {
                 // dA = dC · Bᵀ: [m, n] · [n, k].
                 da = NewLike(a, a.ShapeSpan);
-                MatrixMultiply.Multiply<T>(m, k, n, dc.Data<T>(), n, false, b.Data<T>(), n, true, da.Data<T>(), k);
+                MatrixMultiply.Multiply<T>(m, k, n, dc.ReadOnlyData<T>(), n, false, b.ReadOnlyData<T>(), n, true, da.Data<T>(), k);
             }
             if (b.RequiresGrad)
             {
                 // dB = Aᵀ · dC: [k, m] · [m, n].
                 db = NewLike(b, b.ShapeSpan);
-                MatrixMultiply.Multiply<T>(k, n, m, a.Data<T>(), k, true, dc.Data<T>(), n, false, db.Data<T>(), n);
+                MatrixMultiply.Multiply<T>(k, n, m, a.ReadOnlyData<T>(), k, true, dc.ReadOnlyData<T>(), n, false, db.Data<T>(), n);
             }
             return [da, db];
         });
@@ -62,9 +62,9 @@ public static partial class Ops
         int[] shape = x.Shape;
         shape[^1] = outFeatures;
         Tensor y = NewLike(x, shape);
-        ReadOnlySpan<T> biasValues = bias is null ? default : bias.Data<T>();
-        MatrixMultiply.Multiply<T>(rows, outFeatures, inFeatures, x.Data<T>(), inFeatures, false,
-            weight.Data<T>(), inFeatures, true, y.Data<T>(), outFeatures, bias: biasValues);
+        ReadOnlySpan<T> biasValues = bias is null ? default : bias.ReadOnlyData<T>();
+        MatrixMultiply.Multiply<T>(rows, outFeatures, inFeatures, x.ReadOnlyData<T>(), inFeatures, false,
+            weight.ReadOnlyData<T>(), inFeatures, true, y.Data<T>(), outFeatures, bias: biasValues);
 
         Tensor[] inputs = bias is null ? [x, weight] : [x, weight, bias];
         return GradNode.Record(y, nameof(Linear), inputs, dy =>
@@ -74,16 +74,16 @@ public static partial class Ops
             {
                 // dX = dY · W: [rows, out] · [out, in].
                 Tensor dx = NewLike(x, x.ShapeSpan);
-                MatrixMultiply.Multiply<T>(rows, inFeatures, outFeatures, dy.Data<T>(), outFeatures, false,
-                    weight.Data<T>(), inFeatures, false, dx.Data<T>(), inFeatures);
+                MatrixMultiply.Multiply<T>(rows, inFeatures, outFeatures, dy.ReadOnlyData<T>(), outFeatures, false,
+                    weight.ReadOnlyData<T>(), inFeatures, false, dx.Data<T>(), inFeatures);
                 grads[0] = dx;
             }
             if (weight.RequiresGrad)
             {
                 // dW = dYᵀ · X: [out, rows] · [rows, in].
                 Tensor dw = NewLike(weight, weight.ShapeSpan);
-                MatrixMultiply.Multiply<T>(outFeatures, inFeatures, rows, dy.Data<T>(), outFeatures, true,
-                    x.Data<T>(), inFeatures, false, dw.Data<T>(), inFeatures);
+                MatrixMultiply.Multiply<T>(outFeatures, inFeatures, rows, dy.ReadOnlyData<T>(), outFeatures, true,
+                    x.ReadOnlyData<T>(), inFeatures, false, dw.Data<T>(), inFeatures);
                 grads[1] = dw;
             }
             if (bias is not null && bias.RequiresGrad)

@@ -208,7 +208,7 @@ public class GemmThreadingTests
     }
 
     /// <summary>Sets the process-wide threading knobs (and this thread's path) for one test, then restores them.</summary>
-    private readonly struct Settings : IDisposable
+    internal readonly struct Settings : IDisposable
     {
         private readonly int _maxThreads;
         private readonly long _minParallelWork;
