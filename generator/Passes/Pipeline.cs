@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Generic;
+using System.Runtime.CompilerServices;
 using System.Threading;
 using ModelGen.Generator.IR;
 
@@ -16,7 +17,7 @@ namespace ModelGen.Generator.Passes
         /// <summary>Compiles each switch setting; <paramref name="observe"/> sees the graph after each pass with every pass on.</summary>
         public static CompiledGraphs Run(Graph traced, CancellationToken cancellation, Action<string, Graph>? observe = null)
         {
-            var memo = new Dictionary<(int Step, Graph Input), Graph>(); // settings share every prefix of passes they agree on
+            var memo = new Memo(); // settings share every prefix of passes they agree on
             var forward = new Schedules.Builder();
             Schedules.Builder? training = traced.Loss >= 0 ? new Schedules.Builder() : null;
             foreach (PassSwitch enabled in PassSwitches.CompiledSettings()) // every pass on comes first: schedule 0
@@ -58,18 +59,55 @@ namespace ModelGen.Generator.Passes
         }
 
         /// <summary>
+        /// Pass results by (position in the pipeline, input graph). A graph is identified by value, but hashed once per
+        /// instance: most inputs are instances this memo handed out before (a switched-off pass returns its input), and
+        /// hashing a whole graph at every step of every setting would cost more than the passes.
+        /// </summary>
+        private sealed class Memo
+        {
+            private readonly Dictionary<Graph, int> _byInstance = new Dictionary<Graph, int>(ByReference.Instance);
+            private readonly Dictionary<Graph, int> _byValue = new Dictionary<Graph, int>();
+            private readonly Dictionary<(int Step, int Input), Graph> _results = new Dictionary<(int Step, int Input), Graph>();
+
+            public bool TryGet(int step, Graph input, out Graph result) => _results.TryGetValue((step, IdOf(input)), out result!);
+
+            public void Add(int step, Graph input, Graph result) => _results[(step, IdOf(input))] = result;
+
+            private int IdOf(Graph graph)
+            {
+                if (_byInstance.TryGetValue(graph, out int id)) return id;
+                if (!_byValue.TryGetValue(graph, out id))
+                {
+                    id = _byValue.Count;
+                    _byValue.Add(graph, id);
+                }
+                _byInstance.Add(graph, id);
+                return id;
+            }
+
+            private sealed class ByReference : IEqualityComparer<Graph>
+            {
+                public static readonly ByReference Instance = new ByReference();
+
+                public bool Equals(Graph? x, Graph? y) => ReferenceEquals(x, y);
+
+                public int GetHashCode(Graph obj) => RuntimeHelpers.GetHashCode(obj);
+            }
+        }
+
+        /// <summary>
         /// Runs the passes of one switch setting: verifies each result and shows it to the observer; a switched-off
-        /// pass leaves its input as it is. Results are memoised by (position in the pipeline, input graph), so
-        /// settings that agree up to a pass share everything before it.
+        /// pass leaves its input as it is. Results are memoised (<see cref="Memo"/>), so settings that agree up to a
+        /// pass share everything before it.
         /// </summary>
         private sealed class Steps
         {
             private readonly PassSwitch _enabled;
             private readonly Action<string, Graph>? _observe;
-            private readonly Dictionary<(int Step, Graph Input), Graph> _memo;
+            private readonly Memo _memo;
             private int _step;
 
-            public Steps(PassSwitch enabled, Action<string, Graph>? observe, Dictionary<(int Step, Graph Input), Graph> memo, CancellationToken cancellation)
+            public Steps(PassSwitch enabled, Action<string, Graph>? observe, Memo memo, CancellationToken cancellation)
             {
                 _enabled = enabled;
                 _observe = observe;
@@ -83,12 +121,12 @@ namespace ModelGen.Generator.Passes
             public Graph Always(string name, Graph graph, Func<Graph, Graph> pass)
             {
                 Cancellation.ThrowIfCancellationRequested();
-                var key = (_step++, graph);
-                if (!_memo.TryGetValue(key, out Graph? result))
+                int step = _step++;
+                if (!_memo.TryGet(step, graph, out Graph result))
                 {
                     result = pass(graph);
                     GraphVerifier.Verify(result);
-                    _memo[key] = result;
+                    _memo.Add(step, graph, result);
                 }
                 _observe?.Invoke(name, result);
                 return result;
