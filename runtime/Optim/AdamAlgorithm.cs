@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.CompilerServices;
 
 namespace ModelGen.Optim;
 
@@ -85,36 +86,48 @@ internal sealed class AdamAlgorithm
     private void Update<T>(Tensor value, Tensor gradient, Tensor firstMoment, Tensor secondMoment, int step)
         where T : IFloatingPointIeee754<T>
     {
-        Span<T> theta = value.Data<T>();
-        ReadOnlySpan<T> grad = gradient.Data<T>();
-        Span<T> m = firstMoment.Data<T>();
-        Span<T> v = secondMoment.Data<T>();
-
         double biasCorrection1 = 1 - Math.Pow(Beta1, step);
         double biasCorrection2 = 1 - Math.Pow(Beta2, step);
-        T stepSize = T.CreateTruncating(LearningRate / biasCorrection1);
-        T biasCorrection2Sqrt = T.CreateTruncating(Math.Sqrt(biasCorrection2));
-        T beta1 = T.CreateTruncating(Beta1), oneMinusBeta1 = T.CreateTruncating(1 - Beta1);
-        T beta2 = T.CreateTruncating(Beta2), oneMinusBeta2 = T.CreateTruncating(1 - Beta2);
-        T eps = T.CreateTruncating(Epsilon);
-        T l2 = T.CreateTruncating(_decoupledDecay ? 0 : WeightDecay);
-        T shrink = T.CreateTruncating(_decoupledDecay ? 1 - LearningRate * WeightDecay : 1);
-        bool hasL2 = !_decoupledDecay && WeightDecay != 0;
-        bool hasShrink = _decoupledDecay && WeightDecay != 0;
+        var c = new AdamConstants<T>
+        {
+            StepSize = T.CreateTruncating(LearningRate / biasCorrection1),
+            BiasCorrection2Sqrt = T.CreateTruncating(Math.Sqrt(biasCorrection2)),
+            Beta1 = T.CreateTruncating(Beta1),
+            OneMinusBeta1 = T.CreateTruncating(1 - Beta1),
+            Beta2 = T.CreateTruncating(Beta2),
+            OneMinusBeta2 = T.CreateTruncating(1 - Beta2),
+            Eps = T.CreateTruncating(Epsilon),
+            L2 = T.CreateTruncating(_decoupledDecay ? 0 : WeightDecay),
+            Shrink = T.CreateTruncating(_decoupledDecay ? 1 - LearningRate * WeightDecay : 1),
+            HasL2 = !_decoupledDecay && WeightDecay != 0,
+            HasShrink = _decoupledDecay && WeightDecay != 0,
+        };
+        if (typeof(T) == typeof(float) && AdamThreading.Shares(value.Length))
+        {
+            AdamThreading.Update(value.Data<float>(), gradient.Data<float>(), firstMoment.Data<float>(), secondMoment.Data<float>(),
+                Unsafe.As<AdamConstants<T>, AdamConstants<float>>(ref c));
+            return;
+        }
+        UpdateRange(value.Data<T>(), gradient.Data<T>(), firstMoment.Data<T>(), secondMoment.Data<T>(), in c);
+    }
 
+    /// <summary>The update of elements [0, theta.Length): every element on its own, so any split gives the same bits.</summary>
+    internal static void UpdateRange<T>(Span<T> theta, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, in AdamConstants<T> c)
+        where T : IFloatingPointIeee754<T>
+    {
         // Vector<T> lanes run the same IEEE operations in the same order as the scalar tail, so results are
         // identical whichever path an element takes.
         int j = 0;
         if (Vector.IsHardwareAccelerated && theta.Length >= Vector<T>.Count)
         {
-            Vector<T> vBeta1 = new(beta1), vOneMinusBeta1 = new(oneMinusBeta1), vBeta2 = new(beta2), vOneMinusBeta2 = new(oneMinusBeta2);
-            Vector<T> vStep = new(stepSize), vCorrection = new(biasCorrection2Sqrt), vEps = new(eps), vL2 = new(l2), vShrink = new(shrink);
+            Vector<T> vBeta1 = new(c.Beta1), vOneMinusBeta1 = new(c.OneMinusBeta1), vBeta2 = new(c.Beta2), vOneMinusBeta2 = new(c.OneMinusBeta2);
+            Vector<T> vStep = new(c.StepSize), vCorrection = new(c.BiasCorrection2Sqrt), vEps = new(c.Eps), vL2 = new(c.L2), vShrink = new(c.Shrink);
             for (; j <= theta.Length - Vector<T>.Count; j += Vector<T>.Count)
             {
                 var p = new Vector<T>(theta.Slice(j));
                 var g = new Vector<T>(grad.Slice(j));
-                if (hasShrink) p *= vShrink;
-                if (hasL2) g += vL2 * p;
+                if (c.HasShrink) p *= vShrink;
+                if (c.HasL2) g += vL2 * p;
                 Vector<T> mj = vBeta1 * new Vector<T>(m.Slice(j)) + vOneMinusBeta1 * g;
                 Vector<T> vj = vBeta2 * new Vector<T>(v.Slice(j)) + vOneMinusBeta2 * g * g;
                 mj.CopyTo(m.Slice(j));
@@ -127,14 +140,21 @@ internal sealed class AdamAlgorithm
         {
             T p = theta[j];
             T g = grad[j];
-            if (hasShrink) p *= shrink;
-            if (hasL2) g += l2 * p;
-            T mj = beta1 * m[j] + oneMinusBeta1 * g;
-            T vj = beta2 * v[j] + oneMinusBeta2 * g * g;
+            if (c.HasShrink) p *= c.Shrink;
+            if (c.HasL2) g += c.L2 * p;
+            T mj = c.Beta1 * m[j] + c.OneMinusBeta1 * g;
+            T vj = c.Beta2 * v[j] + c.OneMinusBeta2 * g * g;
             m[j] = mj;
             v[j] = vj;
-            T denominator = T.Sqrt(vj) / biasCorrection2Sqrt + eps;
-            theta[j] = p - stepSize * (mj / denominator);
+            T denominator = T.Sqrt(vj) / c.BiasCorrection2Sqrt + c.Eps;
+            theta[j] = p - c.StepSize * (mj / denominator);
         }
     }
+}
+
+/// <summary>One Adam step's scalars, in the parameter's dtype.</summary>
+internal struct AdamConstants<T>
+{
+    public T StepSize, BiasCorrection2Sqrt, Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, Eps, L2, Shrink;
+    public bool HasL2, HasShrink;
 }
