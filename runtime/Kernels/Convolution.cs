@@ -113,7 +113,9 @@ public readonly record struct Conv2dGeometry(int InChannels, int InHeight, int I
 
 /// <summary>
 /// 2-D convolution (cross-correlation, as PyTorch computes it) on contiguous NCHW tensors, forward and backward,
-/// by im2col and GEMM per image and group. Float32 runs on <see cref="Gemm.Multiply"/>, float64 on plain loops.
+/// by im2col and GEMM per image and group. Float32 runs on <see cref="Gemm.Multiply"/>, float64 on plain loops; float32
+/// shapes with few output channels take register-tile kernels instead (Convolution.Direct.cs), the forward and weight
+/// gradient of most of them reading the input in place with no im2col matrix (Convolution.Gathered.cs, .Rows.cs).
 /// </summary>
 /// <remarks>
 /// No kernel allocates once warm: each takes a workspace of at least <see cref="Conv2dGeometry.WorkspaceSize"/>
@@ -150,6 +152,18 @@ public static partial class Convolution
     private static void ForwardImages<T>(ReadOnlySpan<T> input, ReadOnlySpan<T> weight, ReadOnlySpan<T> bias,
         Span<T> output, int batch, in Conv2dGeometry g, Span<T> columns, Activation activation) where T : IFloatingPointIeee754<T>
     {
+        if (UseGatheredForward<T>(in g))
+        {
+            ForwardGathered(AsFloat(input), AsFloat(weight), AsFloat(bias), AsFloat(output), batch, in g,
+                AsFloat(columns), activation == Activation.Relu);
+            return;
+        }
+        if (UseRowsForward<T>(in g))
+        {
+            ForwardRows(AsFloat(input), AsFloat(weight), AsFloat(bias), AsFloat(output), batch, in g,
+                AsFloat(columns), activation == Activation.Relu);
+            return;
+        }
         if (UseDirectForward<T>(in g))
         {
             ForwardDirect(AsFloat(input), AsFloat(weight), AsFloat(bias), AsFloat(output), batch, in g,
@@ -275,6 +289,16 @@ public static partial class Convolution
     private static void BackwardWeightImages<T>(ReadOnlySpan<T> dOutput, ReadOnlySpan<T> input, Span<T> dWeight,
         int batch, in Conv2dGeometry g, Span<T> columns) where T : IFloatingPointIeee754<T>
     {
+        if (UseGatheredBackwardWeight<T>(in g))
+        {
+            BackwardWeightGathered(AsFloat(dOutput), AsFloat(input), AsFloat(dWeight), batch, in g, AsFloat(columns));
+            return;
+        }
+        if (UseRowsBackwardWeight<T>(in g))
+        {
+            BackwardWeightRows(AsFloat(dOutput), AsFloat(input), AsFloat(dWeight), batch, in g, AsFloat(columns));
+            return;
+        }
         if (UseDirectBackwardWeight<T>(in g))
         {
             BackwardWeightDirect(AsFloat(dOutput), AsFloat(input), AsFloat(dWeight), batch, in g, AsFloat(columns));

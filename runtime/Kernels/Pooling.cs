@@ -90,6 +90,15 @@ public static partial class Pooling
         where T : IFloatingPointIeee754<T>
     {
         int planeIn = g.InHeight * g.InWidth, planeOut = g.OutHeight * g.OutWidth;
+        if (UsePairs<T>(in g))
+        {
+            unsafe
+            {
+                fixed (float* pInput = AsFloat(input[..(planes * planeIn)]), pOutput = AsFloat(output[..(planes * planeOut)]))
+                    MaxForwardPairs(pInput, pOutput, planes, in g);
+            }
+            return;
+        }
         for (int plane = 0; plane < planes; plane++)
         {
             ReadOnlySpan<T> x = input.Slice(plane * planeIn, planeIn);
@@ -138,6 +147,16 @@ public static partial class Pooling
         Span<T> dInput, int planes, in Pool2dGeometry g) where T : IFloatingPointIeee754<T>
     {
         int planeIn = g.InHeight * g.InWidth, planeOut = g.OutHeight * g.OutWidth;
+        if (UsePairs<T>(in g))
+        {
+            unsafe
+            {
+                fixed (float* pGradient = AsFloat(dOutput[..(planes * planeOut)]), pInput = AsFloat(input[..(planes * planeIn)]),
+                       pOutput = AsFloat(output[..(planes * planeOut)]), pResult = AsFloat(dInput[..(planes * planeIn)]))
+                    MaxBackwardPairs(pGradient, pInput, pOutput, pResult, planes, in g);
+            }
+            return;
+        }
         dInput[..(planes * planeIn)].Clear();
         for (int plane = 0; plane < planes; plane++)
         {

@@ -45,8 +45,9 @@ public class ConvolutionTests
         Assert.True(GradCheck.MaxRelativeError(y, expected) < 1e-12, $"{c}: {GradCheck.MaxRelativeError(y, expected)}");
     }
 
-    // Shapes the float32 direct kernels (Convolution.Direct.cs) take: LeNet's two layers, a partial column tile
-    // (100 pixels), two strips with a partial one (16 channels), groups, stride 2 and a partial dot-product vector.
+    // Shapes the float32 direct kernels (Convolution.Direct.cs) take: the input gradient of LeNet's two layers, a partial
+    // column tile (100 pixels), two strips with a partial one (16 channels), groups, stride 2; their forward and weight
+    // gradient now mostly take the im2col-free kernels below (Gathered, Rows), cross-checked here too.
     public static TheoryData<ConvCase> DirectCases => new()
     {
         new ConvCase(2, 1, 28, 28, 6, 5, 1, 2, 1, 1, true),
@@ -56,9 +57,59 @@ public class ConvolutionTests
         new ConvCase(1, 8, 5, 6, 4, 1, 1, 0, 1, 2, true),
     };
 
+    // Shapes the float32 gathered kernels (Convolution.Gathered.cs) take, 16 output channels per group: LeNet's conv2,
+    // padding (a padded copy), stride 2 with dilation 2, two groups of 16 over odd sizes, 32 channels in two blocks,
+    // a partial pixel tile (25 pixels), and one output pixel per image (a tile of one row).
+    public static TheoryData<ConvCase> GatheredCases => new()
+    {
+        new ConvCase(3, 6, 14, 14, 16, 5, 1, 0, 1, 1, true),
+        new ConvCase(2, 3, 9, 8, 16, 3, 1, 1, 1, 1, true),
+        new ConvCase(2, 4, 11, 13, 16, 3, 2, 2, 2, 1, false),
+        new ConvCase(3, 6, 7, 9, 32, 3, 1, 1, 1, 2, true),
+        new ConvCase(1, 2, 7, 7, 32, 3, 1, 0, 1, 1, true),
+        new ConvCase(2, 5, 3, 3, 16, 3, 1, 0, 1, 1, true),
+    };
+
+    // Shapes the float32 row kernels (Convolution.Rows.cs) take, stride 1 and few channels: LeNet's conv1, two groups
+    // of 7 channels (a partial strip) with dilation and rows of 18 (overlapping tiles, a masked tail), rows of exactly
+    // 16, and rows of 11 (weight gradient only: the forward needs 16).
+    public static TheoryData<ConvCase> RowsCases => new()
+    {
+        new ConvCase(3, 1, 28, 28, 6, 5, 1, 2, 1, 1, true),
+        new ConvCase(2, 4, 9, 20, 14, 3, 1, 1, 2, 2, true),
+        new ConvCase(3, 1, 12, 17, 3, 2, 1, 0, 1, 1, false),
+        new ConvCase(2, 2, 6, 11, 5, 3, 1, 1, 1, 1, true),
+    };
+
+    [Fact]
+    public void FastPaths_Float32_TakenWhereTheTestsExpectThem()
+    {
+        if (Gemm.BestPath == GemmPath.Scalar) return; // the vector kernels are off on this machine
+        // The gathered kernels: every case takes the forward; the weight gradient needs room in the workspace.
+        foreach (ConvCase c in GatheredCases)
+        {
+            Conv2dGeometry g = c.ToGeometry();
+            Assert.True(Convolution.UseGatheredForward<float>(in g), $"{c}: forward");
+        }
+        Assert.True(Convolution.UseGatheredBackwardWeight<float>(new ConvCase(3, 6, 14, 14, 16, 5, 1, 0, 1, 1, true).ToGeometry()));
+        Assert.True(Convolution.UseGatheredBackwardWeight<float>(new ConvCase(2, 3, 9, 8, 16, 3, 1, 1, 1, 1, true).ToGeometry()));
+        Assert.False(Convolution.UseGatheredBackwardWeight<float>(new ConvCase(2, 5, 3, 3, 16, 3, 1, 0, 1, 1, true).ToGeometry()));
+        Assert.False(Convolution.UseGatheredForward<double>(new ConvCase(3, 6, 14, 14, 16, 5, 1, 0, 1, 1, true).ToGeometry()));
+        // The row kernels: the weight gradient for every case, the forward where the output rows hold a 16-pixel tile.
+        foreach (ConvCase c in RowsCases)
+        {
+            Conv2dGeometry g = c.ToGeometry();
+            Assert.True(Convolution.UseRowsBackwardWeight<float>(in g), $"{c}: weight gradient");
+            Assert.Equal(g.OutWidth >= 16, Convolution.UseRowsForward<float>(in g));
+        }
+        Assert.False(Convolution.UseRowsBackwardWeight<float>(new ConvCase(3, 2, 7, 5, 3, 3, 2, 1, 1, 1, false).ToGeometry()));
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     [MemberData(nameof(DirectCases))]
+    [MemberData(nameof(GatheredCases))]
+    [MemberData(nameof(RowsCases))]
     public void Kernels_Float32_MatchFloat64(ConvCase c)
     {
         Conv2dGeometry g = c.ToGeometry();
