@@ -87,7 +87,7 @@ foreach (int batch in new[] { 1, 64 })
     using var int8 = model.Compile(new CompileOptions { MaxBatch = 64, Quantization = QuantizationOptions.Int8([x]) });
     var (f32, i8, ratio, ratioP10, ratioP90) = Timing.Compare(
         "LeNet-5 Forward, batch 64", () => compiled.Forward(x),
-        $"LeNet-5 int8 Forward (conv2 and Linear layers int8, conv1 float32; {ModelGen.Kernels.GemmInt8.BestPath}), batch 64", () => int8.Forward(x), seconds);
+        $"LeNet-5 int8 Forward (convolutions and Linear layers int8; {ModelGen.Kernels.GemmInt8.BestPath}), batch 64", () => int8.Forward(x), seconds);
     Report(f32, 0);
     Report(i8, 0);
     comparisons.Add(string.Create(CultureInfo.InvariantCulture, $"LeNet-5 batch 64: int8 speed-up median {ratio:F2}x, p10..p90 {ratioP10:F2}..{ratioP90:F2}x"));

@@ -87,23 +87,28 @@ namespace ModelGen.Generator.Ops
                          (node.Activation == Epilogue.Relu ? ", Activation.Relu);" : ");"));
         }
 
-        /// <summary>The fewest output channels an int8 convolution has: one full panel of the int8 GEMM (GemmInt8.PanelWidth).</summary>
+        /// <summary>The output channels of one full panel of the int8 GEMM (GemmInt8.PanelWidth): from here on the im2col GEMM runs.</summary>
         public const int Int8MinOutChannels = 16;
 
         /// <summary>
         /// Whether a node of the inference graph can run as an int8 convolution (CompileOptions.Quantization): a
         /// Conv2d layer with groups 1 whose weight (and bias) are parameters and whose epilogue is none or ReLU.
         /// Grouped and depthwise convolutions stay float32 (not implemented): each group would be its own GEMM only
-        /// OutChannels/Groups wide (1 for depthwise), mostly padding in the int8 kernel's 16-column panels. For the
-        /// same reason a convolution with fewer than 16 output channels stays float32: LeNet-5's conv1 (1 → 6, 5×5)
-        /// was not faster in int8 than the float direct kernel (docs/quantization.md).
+        /// OutChannels/Groups wide (1 for depthwise), mostly padding in the int8 kernel's 16-column panels. With fewer
+        /// than 16 output channels the runtime's channels-as-rows kernel (Int8Conv2d.RunsNarrow) needs stride 1 and
+        /// dilation 1, and it groups taps four at a time, so a kernel under 3×3 would be mostly zero weights: those
+        /// stay float32. LeNet-5's conv1 (1 → 6, 5×5) runs int8 (docs/quantization.md).
         /// </summary>
         public static bool RunsInt8(Graph graph, Node node)
             => node.Op == OpKind.Conv2d && node.Layer.Length > 0 && node.Geometry.Count == 13 && node.Geometry[12] == 1
-               && node.Geometry[3] >= Int8MinOutChannels
+               && (node.Geometry[3] >= Int8MinOutChannels || RunsNarrowInt8(node.Geometry))
                && graph[node.Input(1)].Op == OpKind.Param
                && (node.Inputs.Count == 2 || graph[node.Input(2)].Op == OpKind.Param)
                && (node.Activation == Epilogue.None || node.Activation == Epilogue.Relu);
+
+        /// <summary>A narrow convolution the int8 channels-as-rows kernel runs well: stride 1, dilation 1, kernel at least 3×3.</summary>
+        private static bool RunsNarrowInt8(EquatableArray<int> g)
+            => g[6] == 1 && g[7] == 1 && g[10] == 1 && g[11] == 1 && g[4] >= 3 && g[5] >= 3;
     }
 
     /// <summary>

@@ -5,35 +5,42 @@ namespace ModelGen.Quantization;
 
 /// <summary>
 /// One Conv2d layer (groups 1) in int8, called by the generated compiled Forward in place of the float
-/// convolution. Per image: the input is quantised once to 7-bit codes, the codes are gathered into an im2col
-/// matrix [OutHeight·OutWidth, InChannels·KH·KW] (one row per output pixel, padding taps at the zero point, so
-/// they stand for 0), the int8 GEMM multiplies it with the packed weights [OutChannels, InChannels·KH·KW] and
-/// dequantises, adds the bias and applies ReLU in its epilogue, and the [pixels, channels] result is transposed
-/// into the NCHW output. The GEMM takes activations as its row operand and weights as its packed column operand,
-/// hence pixels as rows and the transpose at the end.
+/// convolution. Per image: the input is quantised once to 7-bit codes into a padded channels-last plane (the border
+/// holds the zero point, the code of 0.0), the int8 GEMM multiplies its output pixels' taps with the packed weights,
+/// and dequantises, adds the bias and applies ReLU in its epilogue. The batch is cut into chunks of images that the
+/// caller and the GEMM worker share (<see cref="Gemm.MaxThreads"/> ≥ 2); integer sums are exact and each output is
+/// dequantised by the same operations on either thread, so one thread and two give bit-identical results.
 /// </summary>
 /// <remarks>
-/// Quantising the image first and gathering bytes quantises each input value once, where quantising while
-/// gathering would round it once per kernel tap that reads it (KH·KW/stride² times), and moves a quarter of the bytes
-/// a float im2col would.
+/// Two kernels, chosen by the output channels (<see cref="RunsNarrow"/>):
+/// <list type="bullet">
+/// <item>Pixels as GEMM rows (16 or more output channels, a full weight panel): the taps of each output pixel are
+/// gathered into an im2col row in (ky, kx, channel) order. Channels-last makes one kernel row of all channels
+/// (KW·InChannels bytes) contiguous in the plane, one vector move; the [pixels, channels] result is transposed into
+/// NCHW.</item>
+/// <item>Channels as rows (<see cref="Int8Conv2d"/>.Narrow: fewer output channels, one input channel, stride 1,
+/// dilation 1): an implicit GEMM over the plane with pixels in the vector lanes, writing NCHW directly. A 16-column
+/// weight panel would be mostly padding there (LeNet-5's conv1 has 6 channels).</item>
+/// </list>
+/// Quantising the image first rounds each input value once, not once per kernel tap that reads it.
 /// </remarks>
-public sealed class Int8Conv2d : Int8Layer
+public sealed partial class Int8Conv2d : Int8Layer
 {
-    private readonly byte[] _image;    // one input image's codes
-    private readonly byte[] _columns;  // the im2col codes of one image, [pixels, PaddedDepth(K)]
-    private readonly float[] _pixels;  // the GEMM result of one image, [pixels, OutChannels]
+    // Per-thread scratch: the caller's and the GEMM worker's, each used by the one thread running a chunk.
+    private readonly Scratch _callerScratch, _workerScratch;
+    // The channels-as-rows kernel's weights and quad offsets per group (NarrowOperands), else null.
+    private readonly sbyte[]? _narrowWeights;
+    private readonly int[]? _groupOffsets;
 
     internal Int8Conv2d(string layer, in Conv2dGeometry geometry, sbyte[] weights, float[] weightScales,
         ReadOnlySpan<float> bias, Activation activation)
-        : base(layer, geometry.ColumnRows, geometry.OutChannels, weights, weightScales, bias, activation)
+        : base(layer, geometry.ColumnRows, geometry.OutChannels, weights, weightScales, bias, activation, GemmOrder(layer, weights, in geometry))
     {
-        if (geometry.Groups != 1) throw new ArgumentException($"Int8Conv2d {layer}: only groups 1 runs int8; got {geometry.Groups}.", nameof(geometry));
         Geometry = geometry;
-        int pixels = geometry.OutHeight * geometry.OutWidth;
-        // 8 spare bytes each: Gather moves short kernel rows 8 bytes at a time.
-        _image = new byte[GemmInt8.PaddedDepth(geometry.InputImageLength) + sizeof(ulong)];
-        _columns = new byte[pixels * GemmInt8.PaddedDepth(geometry.ColumnRows) + sizeof(ulong)];
-        _pixels = new float[pixels * geometry.OutChannels];
+        IsNarrow = RunsNarrow(in geometry);
+        if (IsNarrow) (_groupOffsets, _narrowWeights) = NarrowOperands(weights, in geometry);
+        _callerScratch = new Scratch(in geometry, IsNarrow);
+        _workerScratch = new Scratch(in geometry, IsNarrow);
     }
 
     /// <summary>Quantises float weights [OutChannels, InChannels, KH, KW] per output channel.</summary>
@@ -47,108 +54,122 @@ public sealed class Int8Conv2d : Int8Layer
     /// <summary>The convolution's sizes.</summary>
     public Conv2dGeometry Geometry { get; }
 
+    /// <summary>Whether the channels-as-rows kernel runs (see the remarks), not the im2col GEMM.</summary>
+    internal bool IsNarrow { get; }
+
+    /// <summary>
+    /// The smallest batch · OutChannels · OutH·OutW · depth multiply-adds that shares images with the GEMM worker:
+    /// 2^20, some 50 µs of serial int8 work (LeNet-5's convolutions at batch 64 are 7-15 times that). Tests lower it.
+    /// </summary>
+    internal static long MinParallelWork = 1L << 20;
+
+    /// <summary>The most chunks a batch is cut into: small chunks bound the wait when the worker wakes late.</summary>
+    private const int MaxChunks = 8;
+
     /// <summary>
     /// y [batch, OutChannels, OutH, OutW] = act(conv(x, W) + b) in int8, returning true; or, while calibrating,
     /// records x's range and returns false so the caller runs its float convolution. Allocates nothing.
     /// </summary>
     /// <exception cref="ArgumentException">A span is shorter than the batch of images needs.</exception>
-    public bool TryForward(int batch, ReadOnlySpan<float> x, Span<float> y)
+    public unsafe bool TryForward(int batch, ReadOnlySpan<float> x, Span<float> y)
     {
         Conv2dGeometry g = Geometry;
         if (batch < 0 || x.Length < batch * g.InputImageLength || y.Length < batch * g.OutputImageLength)
             throw new ArgumentException($"Int8Conv2d {Layer} expects {batch} images of {g.InputImageLength} in and {g.OutputImageLength} out.");
         x = x[..(batch * g.InputImageLength)];
         if (Observed(x)) return false;
-        int pixels = g.OutHeight * g.OutWidth, channels = g.OutChannels;
-        float inverseScale = 1f / ActivationScale;
-        for (int n = 0; n < batch; n++)
+        if (batch == 0) return true;
+        bool share = batch >= 2 && Gemm.MaxThreads >= 2
+            && (long)batch * g.OutChannels * g.OutHeight * g.OutWidth * g.ColumnRows >= Volatile.Read(ref MinParallelWork);
+        fixed (float* px = x, py = y)
+        fixed (sbyte* packed = PackedWeights, narrow = _narrowWeights)
+        fixed (int* offset = Offsets, groupOffsets = _groupOffsets)
+        fixed (float* scale = Scales, bias = PaddedBias)
         {
-            GemmInt8.QuantizeActivations(x.Slice(n * g.InputImageLength, g.InputImageLength), 1, g.InputImageLength, inverseScale, ZeroPoint, _image);
-            Gather(_image, in g, (byte)ZeroPoint, _columns);
-            Multiply(pixels, _columns, _pixels, channels);
-            Transpose(_pixels, pixels, channels, y.Slice(n * g.OutputImageLength, g.OutputImageLength));
+            var operands = new Operands(packed, PackedWeights.Length, narrow, groupOffsets, offset, scale, bias, Scales.Length,
+                Activation == Activation.Relu, 1f / ActivationScale, ZeroPoint, IsNarrow, GemmInt8.ForcedPath);
+            var job = new Job(this, px, py, batch, share ? Math.Min(batch, MaxChunks) : 1, in operands);
+            Gemm.RunChunks(&RunChunk, &job, job.Chunks, parallel: share);
         }
         return true;
     }
 
-    /// <summary>
-    /// im2col on codes: row r = oy·OutWidth + ox holds the taps of output pixel (oy, ox) in weight order
-    /// (channel, ky, kx); taps in the padding read the zero point; the row's tail up to PaddedDepth is 0.
-    /// </summary>
-    /// <remarks>Sizes are read into locals once: the geometry's output sizes are computed on every read.</remarks>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void Gather(ReadOnlySpan<byte> image, in Conv2dGeometry g, byte zeroPoint, Span<byte> columns)
+    /// <summary>One TryForward call, on the caller's stack while <see cref="Gemm.RunChunks"/> runs its chunks.</summary>
+    private readonly unsafe struct Job
     {
-        int depth = g.ColumnRows, kp = GemmInt8.PaddedDepth(depth), outHeight = g.OutHeight, outWidth = g.OutWidth;
-        int channels = g.InChannels, height = g.InHeight, width = g.InWidth, kh = g.KernelHeight, kw = g.KernelWidth;
-        int strideH = g.StrideHeight, strideW = g.StrideWidth, padH = g.PaddingHeight, padW = g.PaddingWidth;
-        int dilationH = g.DilationHeight, dilationW = g.DilationWidth, plane = height * width;
-        // Both buffers carry 8 spare bytes for the 8-byte moves of short kernel rows.
-        if (image.Length < channels * plane + sizeof(ulong) || columns.Length < outHeight * outWidth * kp + sizeof(ulong))
-            throw new ArgumentException("The image or column buffer is too short for the geometry (plus 8 spare bytes).");
-        // Kernel row by kernel row (channel, ky) for all pixels of an output row: the inner loop over pixels is one
-        // strided move each, and tap groups are written in increasing offset within every pixel's row.
-        // Pixels interiorStart..interiorEnd-1 have their whole kernel row inside the image: left ≥ 0, left + reach ≤ width.
-        int reach = (kw - 1) * dilationW + 1, lastLeft = width + padW - reach;
-        int interiorStart = Math.Min(outWidth, (padW + strideW - 1) / strideW);
-        int interiorEnd = Math.Max(interiorStart, lastLeft < 0 ? 0 : Math.Min(outWidth, lastLeft / strideW + 1));
-        fixed (byte* source = image, target = columns)
+        public readonly Conv2dGeometry Geometry;
+        public readonly float* X, Y;
+        public readonly int Batch, Chunks;
+        public readonly ScratchPointers Caller, Worker;
+        public readonly Operands Operands;
+
+        public Job(Int8Conv2d layer, float* x, float* y, int batch, int chunks, in Operands operands)
         {
-            for (int oy = 0; oy < outHeight; oy++)
-            {
-                byte* rows = target + (nint)oy * outWidth * kp;
-                int top = oy * strideH - padH;
-                for (int c = 0; c < channels; c++)
-                {
-                    byte* channel = source + (nint)c * plane;
-                    for (int ky = 0; ky < kh; ky++)
-                    {
-                        int offset = (c * kh + ky) * kw, iy = top + ky * dilationH;
-                        if ((uint)iy >= (uint)height)
-                        {
-                            for (int pixel = 0; pixel < outWidth; pixel++)
-                                for (int kx = 0; kx < kw; kx++) rows[(nint)pixel * kp + offset + kx] = zeroPoint;
-                            continue;
-                        }
-                        byte* line = channel + (nint)iy * width;
-                        int ox = 0;
-                        // One 8-byte move per pixel where dilation is 1 and the kernel row lies inside the image: the
-                        // bytes past kw land where a later tap group or the zeroed tail of the same row is written
-                        // (never in the next row: offset + 8 ≤ kp), and the image buffer has 8 spare bytes.
-                        if (dilationW == 1 && kw <= sizeof(ulong) && offset + sizeof(ulong) <= kp)
-                        {
-                            for (; ox < interiorStart; ox++) GatherEdge(rows + (nint)ox * kp + offset, line, ox * strideW - padW, kw, dilationW, width, zeroPoint);
-                            byte* from = line + interiorStart * strideW - padW, to = rows + (nint)interiorStart * kp + offset;
-                            for (; ox < interiorEnd; ox++, from += strideW, to += kp) Unsafe.WriteUnaligned(to, Unsafe.ReadUnaligned<ulong>(from));
-                        }
-                        for (; ox < outWidth; ox++) GatherEdge(rows + (nint)ox * kp + offset, line, ox * strideW - padW, kw, dilationW, width, zeroPoint);
-                    }
-                }
-            }
-            for (nint r = 0, count = (nint)outHeight * outWidth; r < count; r++)
-                for (int p = depth; p < kp; p++) target[r * kp + p] = 0;
+            Geometry = layer.Geometry;
+            X = x;
+            Y = y;
+            Batch = batch;
+            Chunks = chunks;
+            Caller = layer._callerScratch.Pointers;
+            Worker = layer._workerScratch.Pointers;
+            Operands = operands;
         }
     }
 
-    /// <summary>One kernel row tap by tap: taps outside the image read the zero point.</summary>
-    private static unsafe void GatherEdge(byte* taps, byte* line, int left, int kw, int dilation, int width, byte zeroPoint)
+    /// <summary>The layer's quantisation and weights as pointers, pinned by TryForward for the call.</summary>
+    private readonly unsafe struct Operands(sbyte* packed, int packedLength, sbyte* narrow, int* groupOffsets, int* offset, float* scale,
+        float* bias, int columns, bool relu, float inverseScale, int zeroPoint, bool isNarrow, Int8Path path)
     {
-        for (int kx = 0, ix = left; kx < kw; kx++, ix += dilation)
-            taps[kx] = (uint)ix < (uint)width ? line[ix] : zeroPoint;
+        public readonly sbyte* Packed = packed, Narrow = narrow;
+        public readonly int PackedLength = packedLength, Columns = columns, ZeroPoint = zeroPoint;
+        public readonly int* Offset = offset, GroupOffsets = groupOffsets;
+        public readonly float* Scale = scale, Bias = bias;
+        public readonly float InverseScale = inverseScale;
+        public readonly bool Relu = relu, IsNarrow = isNarrow;
+        // The caller's forced path (a thread-static): the worker runs the caller's path too.
+        public readonly Int8Path Path = path;
     }
 
-    /// <summary>[pixels, channels] to [channels, pixels]: the GEMM's pixel rows to the NCHW image.</summary>
-    internal static unsafe void Transpose(ReadOnlySpan<float> source, int pixels, int channels, Span<float> target)
+    private static unsafe void RunChunk(void* context, int chunk)
     {
-        if (source.Length < pixels * channels || target.Length < pixels * channels)
-            throw new ArgumentException("A span is shorter than pixels · channels.");
-        fixed (float* from = source, to = target)
+        ref readonly Job job = ref *(Job*)context;
+        ref readonly Conv2dGeometry g = ref job.Geometry;
+        int first = (int)((long)job.Batch * chunk / job.Chunks), end = (int)((long)job.Batch * (chunk + 1) / job.Chunks);
+        ScratchPointers scratch = Gemm.OnWorkerThread ? job.Worker : job.Caller;
+        Int8Path saved = GemmInt8.ForcedPath;
+        GemmInt8.ForcedPath = job.Operands.Path;
+        try
         {
-            for (int j = 0; j < channels; j++)
+            for (int n = first; n < end; n++)
             {
-                float* plane = to + (nint)j * pixels, column = from + j;
-                for (int i = 0; i < pixels; i++) plane[i] = column[(nint)i * channels];
+                float* x = job.X + (nint)n * g.InputImageLength, y = job.Y + (nint)n * g.OutputImageLength;
+                if (job.Operands.IsNarrow) NarrowImage(x, y, in g, in job.Operands, in scratch);
+                else WideImage(x, y, in g, in job.Operands, in scratch);
             }
         }
+        finally
+        {
+            GemmInt8.ForcedPath = saved;
+        }
+    }
+
+    /// <summary>The weights in the wide kernel's order, null for the narrow kernel (it re-orders its own).</summary>
+    /// <exception cref="ArgumentException">The geometry has groups other than 1.</exception>
+    private static sbyte[]? GemmOrder(string layer, sbyte[] weights, in Conv2dGeometry geometry)
+    {
+        if (geometry.Groups != 1) throw new ArgumentException($"Int8Conv2d {layer}: only groups 1 runs int8; got {geometry.Groups}.", nameof(geometry));
+        return RunsNarrow(in geometry) ? null : ChannelsLast(weights, in geometry);
+    }
+
+    /// <summary>The weight codes re-ordered per row from (channel, ky, kx) to (ky, kx, channel), the gather's order.</summary>
+    private static sbyte[] ChannelsLast(sbyte[] weights, in Conv2dGeometry g)
+    {
+        int depth = g.ColumnRows, taps = g.KernelHeight * g.KernelWidth, channels = g.InChannels;
+        var reordered = new sbyte[weights.Length];
+        for (int j = 0; j < g.OutChannels; j++)
+            for (int c = 0; c < channels; c++)
+                for (int t = 0; t < taps; t++)
+                    reordered[j * depth + t * channels + c] = weights[j * depth + c * taps + t];
+        return reordered;
     }
 }

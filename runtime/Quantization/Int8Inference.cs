@@ -160,7 +160,8 @@ public sealed class Int8Inference
     {
         ModelGen.Linear => "its product is not a plain x·Wᵀ (+ bias) (+ ReLU) GEMM in the compiled Forward",
         ModelGen.Conv2d { Groups: > 1 } => "grouped and depthwise convolutions stay float32 (int8 runs groups 1 only)",
-        ModelGen.Conv2d { OutChannels: < GemmInt8.PanelWidth } => "fewer than 16 output channels: the int8 GEMM's 16-column panels would be mostly padding, slower than float32",
+        ModelGen.Conv2d { OutChannels: < GemmInt8.PanelWidth } conv when conv.Stride != 1 || conv.Dilation != 1 || conv.KernelSize < 3 =>
+            "fewer than 16 output channels with a stride or dilation other than 1 or a kernel under 3×3: the int8 narrow kernel needs stride 1 and dilation 1 and would be mostly zero weights under 3×3, and the int8 GEMM's 16-column panels would be mostly padding",
         ModelGen.Conv2d => "its convolution is not a plain conv (+ bias) (+ ReLU) in the compiled Forward",
         ConvTranspose2d => "int8 transposed convolution is not implemented",
         _ => "no matrix product to quantise",

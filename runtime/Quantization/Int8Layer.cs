@@ -17,8 +17,11 @@ public abstract class Int8Layer
     private readonly int[] _offset;          // zeroPoint · columnSum, per column
     private RangeObserver? _observer;
 
+    // gemmOrder: the weights with each row's depth in the order the layer's GEMM reads its activations (the wide
+    // convolution gathers taps in (ky, kx, channel) order); null when that is the weights' own order. The checkpoint
+    // keeps the weights' order.
     private protected Int8Layer(string layer, int inFeatures, int outFeatures, sbyte[] weights, float[] weightScales,
-        ReadOnlySpan<float> bias, Activation activation)
+        ReadOnlySpan<float> bias, Activation activation, sbyte[]? gemmOrder = null)
     {
         Layer = layer;
         InFeatures = inFeatures;
@@ -27,7 +30,7 @@ public abstract class Int8Layer
         _weights = weights;
         _weightScales = weightScales;
         PackedWeights = new sbyte[GemmInt8.PackedLength(outFeatures, inFeatures)];
-        GemmInt8.PackWeights(weights, outFeatures, inFeatures, PackedWeights);
+        GemmInt8.PackWeights(gemmOrder ?? weights, outFeatures, inFeatures, PackedWeights);
         int columns = GemmInt8.PaddedColumns(outFeatures);
         _columnSums = new int[outFeatures];
         for (int j = 0; j < outFeatures; j++)
@@ -92,6 +95,15 @@ public abstract class Int8Layer
 
     /// <summary>The weights in <see cref="GemmInt8.PackWeights"/> panels.</summary>
     private protected sbyte[] PackedWeights { get; }
+
+    /// <summary>Per column: zeroPoint · Σₖ w[j, k], the zero point's share of each integer sum (padded to the panel width).</summary>
+    private protected ReadOnlySpan<int> Offsets => _offset;
+
+    /// <summary>Per column: ActivationScale · WeightScales[j] (padded to the panel width).</summary>
+    private protected ReadOnlySpan<float> Scales => _scale;
+
+    /// <summary>Per column: the bias (padded to the panel width).</summary>
+    private protected ReadOnlySpan<float> PaddedBias => _bias;
 
     /// <summary>While calibrating, records <paramref name="x"/>'s range and returns true: the caller then runs float32.</summary>
     private protected bool Observed(ReadOnlySpan<float> x)

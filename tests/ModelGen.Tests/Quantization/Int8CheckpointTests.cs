@@ -49,6 +49,6 @@ public class Int8CheckpointTests
 
         var lenet = new LeNet5();
         var error = Assert.Throws<InvalidDataException>(() => lenet.Compile(new CompileOptions { Quantization = QuantizationOptions.FromCheckpoint(path) }));
-        Assert.Contains("no layer conv2", error.Message); // LeNet's first int8 site, absent from the MLP's checkpoint
+        Assert.Contains("no layer conv1", error.Message); // LeNet's first int8 site, absent from the MLP's checkpoint
     }
 }

@@ -38,12 +38,12 @@ public class Int8LeNetTests(ITestOutputHelper output)
         output.WriteLine($"float32 {floatAccuracy:P2}, int8 {int8Accuracy:P2}");
         output.WriteLine(int8.Int8!.Report.ToString());
         Assert.True(floatAccuracy >= 0.93, $"float32 accuracy {floatAccuracy:P2}: the model did not train");
-        Assert.Equal(4, int8.Int8.Layers.Count); // conv2, fc1, fc2, head; conv1 (6 channels) stays float32
+        Assert.Equal(5, int8.Int8.Layers.Count); // conv1 (the narrow kernel), conv2, fc1, fc2, head
         Assert.True(Math.Abs(floatAccuracy - int8Accuracy) <= 0.005, $"int8 {int8Accuracy:P2} vs float32 {floatAccuracy:P2}");
     }
 
     [Fact]
-    public void Int8LeNet_Report_Conv2AndLinearsInt8Conv1AndPoolingFloat32()
+    public void Int8LeNet_Report_ConvsAndLinearsInt8PoolingFloat32()
     {
         var model = new LeNet5();
         model.Initialize(1);
@@ -54,12 +54,13 @@ public class Int8LeNetTests(ITestOutputHelper output)
 
         QuantizationReport report = int8.Int8!.Report;
         output.WriteLine(report.ToString());
-        Assert.Equal(["conv2", "fc1", "fc2", "head"], report.Layers.Where(l => l.IsInt8).Select(l => l.Layer));
-        Assert.Equal(["conv2", "fc1", "fc2", "head"], int8.Int8.Layers.Select(l => l.Layer));
-        Assert.IsType<Int8Conv2d>(int8.Int8.Layers[0]);
-        LayerQuantization conv1 = Assert.Single(report.Float32Layers, l => l.Layer == "conv1");
-        Assert.Contains("fewer than 16 output channels", conv1.Detail);
-        Assert.All(report.Float32Layers.Where(l => l.Layer != "conv1"), l => Assert.Equal("MaxPool2d", l.LayerType));
+        Assert.Equal(["conv1", "conv2", "fc1", "fc2", "head"], report.Layers.Where(l => l.IsInt8).Select(l => l.Layer));
+        Assert.Equal(["conv1", "conv2", "fc1", "fc2", "head"], int8.Int8.Layers.Select(l => l.Layer));
+        // conv1 (6 output channels) runs the channels-as-rows kernel, conv2 (16) the im2col GEMM.
+        Assert.True(Assert.IsType<Int8Conv2d>(int8.Int8.Layers[0]).IsNarrow);
+        Assert.False(Assert.IsType<Int8Conv2d>(int8.Int8.Layers[1]).IsNarrow);
+        Assert.Equal(["pool1", "pool2"], report.Float32Layers.Select(l => l.Layer));
+        Assert.All(report.Float32Layers, l => Assert.Equal("MaxPool2d", l.LayerType));
 
         float[] expected = float32.Forward(calibration[0]).AsSpan().ToArray(), actual = int8.Forward(calibration[0]).AsSpan().ToArray();
         double largest = expected.Max(Math.Abs), worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
@@ -69,7 +70,7 @@ public class Int8LeNetTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Int8LeNet_SaveThenLoadOverZeroedWeights_SameOutputsConv2IncludedAtAQuarterOfFloat32Size()
+    public void Int8LeNet_SaveThenLoadOverZeroedWeights_SameOutputsConvsIncludedAtAQuarterOfFloat32Size()
     {
         using var folder = new TemporaryFolder();
         var model = new LeNet5();
@@ -84,12 +85,13 @@ public class Int8LeNetTests(ITestOutputHelper output)
         float[] expected = int8.Forward(x).AsSpan().ToArray();
         long float32Bytes = model.Parameters().Sum(p => (long)p.Value.Length) * sizeof(float);
 
-        // conv1 stays float32 and reads the model's float weights; every other weight is zeroed, so the outputs can
-        // only match if the int8 layers come from the checkpoint.
-        foreach (Parameter p in model.Parameters().Skip(2)) p.Value.AsSpan().Clear();
+        // Every layer with weights runs int8: with all float weights zeroed, the outputs can only match if the int8
+        // layers come from the checkpoint.
+        foreach (Parameter p in model.Parameters()) p.Value.AsSpan().Clear();
         using var loaded = model.Compile(new CompileOptions { MaxBatch = 32, Quantization = QuantizationOptions.FromCheckpoint(path) });
         Assert.Equal(expected, loaded.Forward(x).AsSpan().ToArray());
-        Assert.Contains("from checkpoint", loaded.Int8!.Report.Layers.Single(l => l.Layer == "conv2").Detail);
+        Assert.Contains("from checkpoint", loaded.Int8!.Report.Layers.Single(l => l.Layer == "conv1").Detail);
+        Assert.Contains("from checkpoint", loaded.Int8.Report.Layers.Single(l => l.Layer == "conv2").Detail);
 
         long int8Bytes = new FileInfo(path).Length;
         // Weights take one byte instead of four; per-channel biases and scales and the layer headers add a few percent.
