@@ -39,7 +39,7 @@ public sealed record CompileOptions
 
     /// <summary>
     /// Whether the compiled <c>Forward</c> packs each weight it multiplies by into GEMM panels once (at
-    /// <c>Compile</c>) and reuses them, instead of packing it on every call (the default, <c>true</c>; results are
+    /// the first <c>Forward</c>, so a model compiled only to train never packs) and reuses them, instead of packing it on every call (the default, <c>true</c>; results are
     /// bit-identical either way). The panels are repacked before the next <c>Forward</c> whenever the weight's
     /// <see cref="Tensor.Version"/> has moved, which every write through the library does (optimizer steps,
     /// <c>Initialize</c>, loading, pruning, <c>AsSpan</c>). The one write it cannot see is through a span obtained

@@ -6,7 +6,7 @@ namespace ModelGen.Generator.Emit
 {
     /// <summary>
     /// The weights the inference schedules multiply by as the B operand of a GEMM: each gets a
-    /// <c>PackedWeight?</c> field holding its op(B) panels, packed at Compile (null with
+    /// <c>PackedWeight?</c> field holding its op(B) panels, packed at the first Forward (null with
     /// <c>CompileOptions.PrepackWeights = false</c>), so Forward skips packing B. The panels follow the weight's
     /// <c>Tensor.Version</c>; training keeps packing per call, as its weights change every step.
     /// </summary>

@@ -18,8 +18,12 @@ public sealed class PackedWeight
     private readonly Gemm.PackedB _packed;
     private readonly int _ld;
     private long _packedVersion;
+    private bool _packedOnce;
 
-    /// <summary>Packs <paramref name="weight"/> (float32, rank 2) as op(B) of an n-column, k-deep multiply.</summary>
+    /// <summary>
+    /// Holds <paramref name="weight"/> (float32, rank 2) as op(B) of an n-column, k-deep multiply; the first
+    /// <see cref="Current"/> packs it, so a model compiled only to train never packs (nor allocates the panels).
+    /// </summary>
     /// <param name="weight">B: [n, k] when <paramref name="transB"/> (a Linear layer's weight), else [k, n].</param>
     /// <param name="n">Columns of op(B).</param>
     /// <param name="k">Rows of op(B).</param>
@@ -38,20 +42,19 @@ public sealed class PackedWeight
         Weight = weight;
         _ld = columns;
         _packed = new Gemm.PackedB(n, k, transB);
-        Repack();
     }
 
     /// <summary>The tensor whose values the panels hold.</summary>
     public Tensor Weight { get; }
 
-    /// <summary>How many times the panels have been packed (the first pack included): tests read it.</summary>
+    /// <summary>How many times the panels have been packed (the first pack, at the first Current, included): tests read it.</summary>
     public int PackCount { get; private set; }
 
     /// <summary>The panels of the weight's current values: repacked first if the weight changed since the last pack.</summary>
     public Gemm.PackedB Current()
     {
         // A forced GEMM path (tests) wants another layout: repack for it rather than fall back to packing per call.
-        if (Weight.Version != _packedVersion || _packed.Path != Gemm.CurrentPath) Repack();
+        if (!_packedOnce || Weight.Version != _packedVersion || _packed.Path != Gemm.CurrentPath) Repack();
         return _packed;
     }
 
@@ -60,6 +63,7 @@ public sealed class PackedWeight
         long version = Weight.Version; // read first: a write racing the pack then shows as a change next time
         _packed.Pack(Weight.AsReadOnlySpan(), _ld);
         _packedVersion = version;
+        _packedOnce = true;
         PackCount++;
     }
 }

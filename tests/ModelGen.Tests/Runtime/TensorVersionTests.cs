@@ -93,8 +93,9 @@ public class TensorVersionTests
     {
         var weight = Tensor.FromArray(Enumerable.Range(0, 6 * 5).Select(i => (float)i).ToArray(), 6, 5);
         var packed = new PackedWeight(weight, n: 6, k: 5, transB: true);
-        Assert.Equal(1, packed.PackCount); // packed when created
+        Assert.Equal(0, packed.PackCount); // packed at the first Current, not when created
         packed.Current();
+        Assert.Equal(1, packed.PackCount);
         weight.AsReadOnlySpan();
         packed.Current();
         Assert.Equal(1, packed.PackCount);
