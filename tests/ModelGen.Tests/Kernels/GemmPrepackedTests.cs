@@ -25,6 +25,7 @@ public class GemmPrepackedTests
     {
         using var _ = new GemmThreadingTests.Settings(maxThreads: 2, minParallelWork: 0, Enum.Parse<GemmPath>(path));
         var random = new Random(7);
+        using var taking = WorkerTaking.EveryJob(); // a loaded machine may wake the worker late
         long jobsBefore = Gemm.WorkerJobs;
         foreach (var (m, n, k) in Shapes)
             foreach (bool transA in new[] { false, true })

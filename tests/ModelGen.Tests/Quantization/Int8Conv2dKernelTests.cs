@@ -171,6 +171,7 @@ public class Int8Conv2dThreadingTests
                 float[] one = Int8Conv2dKernelTests.Run(layer, c, Int8Path.Auto);
                 Int8Conv2dKernelTests.AssertBitIdentical(Int8Conv2dKernelTests.Oracle(layer, c), one, "oracle");
                 Gemm.MaxThreads = 2;
+                using var taking = WorkerTaking.EveryJob(); // a loaded machine may wake the worker late
                 // Until the worker has run a chunk of this layer: on a busy machine the caller may claim every chunk
                 // before the worker wakes, and tests in other collections may hold the worker.
                 long jobs = Gemm.WorkerJobs;
