@@ -3,19 +3,14 @@ using System.Runtime.Intrinsics;
 
 namespace ModelGen.Kernels;
 
-// Float32 convolutions with few output channels and wide output rows at horizontal stride 1 (LeNet's conv1: one input
-// channel, six output channels, 28-pixel rows) with no im2col matrix. With stride 1, the im2col row of kernel tap
-// (c, kh, kw) restricted to output row oh is a contiguous run of the (padded) input row oh·sh + kh·dh of channel c,
-// starting at column kw·dw; so the products read those runs in place through a table of tap offsets. The forward keeps
-// the 6×16 register tile of Convolution.Direct.cs (six channels of packed weight × 16 pixels of one output row); the
-// weight gradient takes dot products of dOutput rows with those runs, 6 channels × 2 taps at a time.
+// The float32 weight gradient of convolutions with few output channels at horizontal stride 1 (LeNet's conv1: one
+// input channel, six output channels, 28-pixel rows) with no im2col matrix. With stride 1, the im2col row of kernel
+// tap (c, kh, kw) restricted to output row oh is a contiguous run of the (padded) input row oh·sh + kh·dh of channel c,
+// starting at column kw·dw; so dW takes dot products of dOutput rows with those runs in place, 6 channels × 2 taps at
+// a time. (A forward reading the same runs through the 6×16 tile of Convolution.Direct.cs measured no faster than the
+// direct kernel's im2col, 470 against 466 µs for LeNet's conv1 at batch 64, so the forward stays there.)
 public static partial class Convolution
 {
-    /// <summary>Whether the float32 forward runs <see cref="ForwardRows"/>.</summary>
-    internal static bool UseRowsForward<T>(in Conv2dGeometry g) =>
-        RowsShape<T>(in g) && g.OutWidth >= TileColumns
-        && (long)g.Groups * RoundUpToTile(g.OutChannelsPerGroup) * g.ColumnRows <= DirectPackLimit;
-
     /// <summary>Whether the float32 weight gradient runs <see cref="BackwardWeightRows"/>.</summary>
     internal static bool UseRowsBackwardWeight<T>(in Conv2dGeometry g) =>
         RowsShape<T>(in g) && g.OutWidth >= Vector256<float>.Count;
@@ -24,97 +19,6 @@ public static partial class Convolution
         typeof(T) == typeof(float) && DirectAccelerated && !g.IsPointwise && g.StrideWidth == 1
         && g.OutChannelsPerGroup <= DirectMaxChannels && g.ColumnRows <= GatherOffsetLimit
         && PaddedLength(in g) <= g.WorkspaceSize;
-
-    /// <summary>The float32 forward by rows: per output row, 16-pixel tiles (the last overlapping) of six channels each.</summary>
-    [SkipLocalsInit]
-    private static unsafe void ForwardRows(ReadOnlySpan<float> input, ReadOnlySpan<float> weight, ReadOnlySpan<float> bias,
-        Span<float> output, int batch, in Conv2dGeometry g, Span<float> workspace, bool relu)
-    {
-        int depth = g.ColumnRows, pixels = g.OutHeight * g.OutWidth, groupOut = g.OutChannelsPerGroup;
-        int groupIn = g.InChannelsPerGroup * g.InHeight * g.InWidth, strips = RoundUpToTile(groupOut) / TileRows;
-        int groupPacked = strips * TileRows * depth, rowStep = g.StrideHeight * (g.InWidth + 2 * g.PaddingWidth);
-        int* taps = stackalloc int[depth];
-        GatherOffsets(in g, taps, null);
-        Span<float> packed = stackalloc float[g.Groups * groupPacked];
-        for (int group = 0; group < g.Groups; group++)
-            PackRows(weight.Slice(group * groupOut * depth, groupOut * depth), groupOut, depth, depth, 1,
-                packed.Slice(group * groupPacked, groupPacked));
-        fixed (float* pPacked = packed, pWorkspace = workspace, pInput = input, pOutput = output, pBias = bias)
-        {
-            for (int n = 0; n < batch; n++)
-            {
-                for (int group = 0; group < g.Groups; group++)
-                {
-                    float* source = GatherSource(pInput + (nint)n * g.InputImageLength + group * groupIn, pWorkspace, in g);
-                    float* result = pOutput + (nint)n * g.OutputImageLength + (nint)group * groupOut * pixels;
-                    for (int oh = 0; oh < g.OutHeight; oh++)
-                    {
-                        for (int ow = 0; ; ow += TileColumns)
-                        {
-                            if (ow + TileColumns > g.OutWidth) ow = g.OutWidth - TileColumns;
-                            for (int strip = 0; strip < groupOut; strip += TileRows)
-                                TileAt(Math.Min(TileRows, groupOut - strip), pixels, depth, pPacked + group * groupPacked + strip * depth,
-                                    source + (nint)oh * rowStep + ow, taps, result + (nint)strip * pixels + oh * g.OutWidth + ow,
-                                    bias.IsEmpty ? null : pBias + group * groupOut + strip);
-                            if (ow + TileColumns >= g.OutWidth) break;
-                        }
-                    }
-                }
-                if (relu) ReluInPlace(output.Slice(n * g.OutputImageLength, g.OutputImageLength));
-            }
-        }
-    }
-
-    /// <summary>
-    /// <see cref="Tile"/> with row q of B at b + offsets[q] instead of b + q·n; C has row stride <paramref name="cStride"/>.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static unsafe void TileAt(int rows, int cStride, int k, float* a, float* b, int* offsets, float* c, float* rowBias)
-    {
-        Vector256<float> c00, c01, c10, c11, c20, c21, c30, c31, c40, c41, c50, c51;
-        if (rowBias == null)
-        {
-            c00 = c01 = c10 = c11 = c20 = c21 = c30 = c31 = c40 = c41 = c50 = c51 = Vector256<float>.Zero;
-        }
-        else
-        {
-            c00 = c01 = Vector256.Create(rowBias[0]);
-            c10 = c11 = Vector256.Create(rowBias[rows > 1 ? 1 : 0]);
-            c20 = c21 = Vector256.Create(rowBias[rows > 2 ? 2 : 0]);
-            c30 = c31 = Vector256.Create(rowBias[rows > 3 ? 3 : 0]);
-            c40 = c41 = Vector256.Create(rowBias[rows > 4 ? 4 : 0]);
-            c50 = c51 = Vector256.Create(rowBias[rows > 5 ? 5 : 0]);
-        }
-        for (int p = 0; p < k; p++, a += TileRows)
-        {
-            float* row = b + offsets[p];
-            Vector256<float> b0 = Vector256.Load(row), b1 = Vector256.Load(row + 8), av;
-            av = Vector256.Create(a[0]);
-            c00 = Vector256.FusedMultiplyAdd(av, b0, c00);
-            c01 = Vector256.FusedMultiplyAdd(av, b1, c01);
-            av = Vector256.Create(a[1]);
-            c10 = Vector256.FusedMultiplyAdd(av, b0, c10);
-            c11 = Vector256.FusedMultiplyAdd(av, b1, c11);
-            av = Vector256.Create(a[2]);
-            c20 = Vector256.FusedMultiplyAdd(av, b0, c20);
-            c21 = Vector256.FusedMultiplyAdd(av, b1, c21);
-            av = Vector256.Create(a[3]);
-            c30 = Vector256.FusedMultiplyAdd(av, b0, c30);
-            c31 = Vector256.FusedMultiplyAdd(av, b1, c31);
-            av = Vector256.Create(a[4]);
-            c40 = Vector256.FusedMultiplyAdd(av, b0, c40);
-            c41 = Vector256.FusedMultiplyAdd(av, b1, c41);
-            av = Vector256.Create(a[5]);
-            c50 = Vector256.FusedMultiplyAdd(av, b0, c50);
-            c51 = Vector256.FusedMultiplyAdd(av, b1, c51);
-        }
-        c00.Store(c); c01.Store(c + 8);
-        if (rows > 1) { c10.Store(c + cStride); c11.Store(c + cStride + 8); }
-        if (rows > 2) { c20.Store(c + 2 * cStride); c21.Store(c + 2 * cStride + 8); }
-        if (rows > 3) { c30.Store(c + 3 * cStride); c31.Store(c + 3 * cStride + 8); }
-        if (rows > 4) { c40.Store(c + 4 * cStride); c41.Store(c + 4 * cStride + 8); }
-        if (rows > 5) { c50.Store(c + 5 * cStride); c51.Store(c + 5 * cStride + 8); }
-    }
 
     /// <summary>
     /// The float32 weight gradient by rows: dW[co, tap] summed over each image's output rows as dot products of the

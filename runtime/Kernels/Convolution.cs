@@ -158,12 +158,6 @@ public static partial class Convolution
                 AsFloat(columns), activation == Activation.Relu);
             return;
         }
-        if (UseRowsForward<T>(in g))
-        {
-            ForwardRows(AsFloat(input), AsFloat(weight), AsFloat(bias), AsFloat(output), batch, in g,
-                AsFloat(columns), activation == Activation.Relu);
-            return;
-        }
         if (UseDirectForward<T>(in g))
         {
             ForwardDirect(AsFloat(input), AsFloat(weight), AsFloat(bias), AsFloat(output), batch, in g,
