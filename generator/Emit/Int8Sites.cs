@@ -15,7 +15,7 @@ namespace ModelGen.Generator.Emit
     /// </summary>
     internal sealed class Int8Sites
     {
-        private readonly List<(Node Node, string Field)> _sites = new List<(Node, string)>();
+        private readonly List<(Node Node, string Field, int Pool)> _sites = new List<(Node, string, int)>();
 
         public static Int8Sites Find(Graph inference)
         {
@@ -26,7 +26,7 @@ namespace ModelGen.Generator.Emit
                 if (!RunsInt8(inference, node)) continue;
                 string field = "_" + Identifier(node.Layer) + "Int8";
                 for (int use = 2; !fields.Add(field); use++) field = "_" + Identifier(node.Layer) + "Int8_" + Format.Int(use);
-                sites._sites.Add((node, field));
+                sites._sites.Add((node, field, node.Op == OpKind.Conv2d ? ConvolutionOp.FusedInt8MaxPool(inference, node) : -1));
             }
             return sites;
         }
@@ -38,15 +38,26 @@ namespace ModelGen.Generator.Emit
         /// <summary>The Int8Linear or Int8Conv2d field for a node of the inference graph, or null when it stays float32.</summary>
         public string? FieldOf(int node)
         {
-            foreach ((Node site, string field) in _sites)
+            foreach ((Node site, string field, _) in _sites)
                 if (site.Id == node) return field;
             return null;
         }
 
+        /// <summary>The max pooling fused into the int8 convolution <paramref name="node"/> (ConvolutionOp.FusedInt8MaxPool), or -1.</summary>
+        public int PoolOf(int node)
+        {
+            foreach ((Node site, _, int pool) in _sites)
+                if (site.Id == node) return pool;
+            return -1;
+        }
+
+        /// <summary>Whether the pooling <paramref name="node"/> runs inside an int8 convolution's call.</summary>
+        public bool FusesPool(int node) => _sites.Any(s => s.Pool == node);
+
         public void WriteFields(SourceWriter w)
         {
             w.Line("private readonly Int8Inference? _int8;");
-            foreach ((Node node, string field) in _sites)
+            foreach ((Node node, string field, _) in _sites)
                 w.Line($"private readonly {(node.Op == OpKind.Conv2d ? "Int8Conv2d" : "Int8Linear")}? {field};");
         }
 
@@ -54,13 +65,14 @@ namespace ModelGen.Generator.Emit
         public void WriteCreation(SourceWriter w, Graph inference)
         {
             w.Line("_int8 = Int8Inference.Create(model, options); // null unless options.Quantization is set");
-            foreach ((Node node, string field) in _sites)
+            foreach ((Node node, string field, int pool) in _sites)
             {
                 string bias = MatMulOp.HasBias(node) ? "_p" + Format.Int(inference[node.Input(2)].Index) : "null";
                 string activation = node.Activation == Epilogue.Relu ? "Activation.Relu" : "Activation.None";
                 string weight = "_p" + Format.Int(inference[node.Input(1)].Index);
                 if (node.Op == OpKind.Conv2d)
-                    w.Line($"{field} = _int8?.Conv2d({Format.String(node.Layer)}, {weight}, {bias}, new Conv2dGeometry({string.Join(", ", node.Geometry.Select(Format.Int))}), {activation});");
+                    w.Line($"{field} = _int8?.Conv2d({Format.String(node.Layer)}, {weight}, {bias}, new Conv2dGeometry({string.Join(", ", node.Geometry.Select(Format.Int))}), {activation}" +
+                           (pool < 0 ? ");" : $", maxPool: new Pool2dGeometry({string.Join(", ", inference[pool].Geometry.Select(Format.Int))}), maxPoolLayer: {Format.String(inference[pool].Layer)});"));
                 else
                     w.Line($"{field} = _int8?.Linear({Format.String(node.Layer)}, {weight}, {bias}, {activation});");
             }

@@ -1,3 +1,4 @@
+using System.Linq;
 using ModelGen.Generator.Common;
 using ModelGen.Generator.Emit;
 using ModelGen.Generator.IR;
@@ -46,7 +47,7 @@ namespace ModelGen.Generator.Ops
         public System.Func<EquatableArray<int>, SizeExpr> Workspace { get; }
 
         public string GeometryField(CpuEmitContext context, Node node)
-            => context.Fields.Get(Kernel + "Geometry", string.Join(", ", System.Linq.Enumerable.Select(node.Geometry, Format.Int)));
+            => context.Fields.Get(Kernel + "Geometry", string.Join(", ", node.Geometry.Select(Format.Int)));
     }
 
     /// <summary>
@@ -81,10 +82,26 @@ namespace ModelGen.Generator.Ops
             string batch = node.Shape[0].ToCode(context.Batch);
             // A plain convolution may run int8 (CompileOptions.Quantization); the float kernel runs when it does not.
             string? int8 = context.Int8?.FieldOf(node.Id);
-            if (int8 != null) context.Line($"if ({int8} is null || !{int8}.TryForward({batch}, {context.Span(node.Input(0))}, {context.Span(node.Id)}))");
-            context.Line($"{(int8 == null ? "" : "    ")}Convolution.{_family.Kernel}Forward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {bias}, {context.Span(node.Id)}, " +
-                         $"{batch}, {_family.GeometryField(context, node)}, {context.Workspace(Workspace(context.Graph, node))}" +
-                         (node.Activation == Epilogue.Relu ? ", Activation.Relu);" : ");"));
+            int pool = int8 == null ? -1 : context.Int8!.PoolOf(node.Id);
+            string convolution = $"Convolution.{_family.Kernel}Forward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {bias}, {context.Span(node.Id)}, " +
+                                 $"{batch}, {_family.GeometryField(context, node)}, {context.Workspace(Workspace(context.Graph, node))}" +
+                                 (node.Activation == Epilogue.Relu ? ", Activation.Relu);" : ");");
+            if (int8 == null)
+            {
+                context.Line(convolution);
+                return;
+            }
+            // With a max pooling fused the int8 call writes the pooled output; the fallback runs both float kernels.
+            context.Line($"if ({int8} is null || !{int8}.TryForward({batch}, {context.Span(node.Input(0))}, {context.Span(pool >= 0 ? pool : node.Id)}))");
+            if (pool < 0)
+            {
+                context.Line("    " + convolution);
+                return;
+            }
+            context.Line("{");
+            context.Line("    " + convolution);
+            context.Line("    " + PoolOp.Call(context, context.Graph[pool]));
+            context.Line("}");
         }
 
         /// <summary>The output channels of one full panel of the int8 GEMM (GemmInt8.PanelWidth): from here on the im2col GEMM runs.</summary>
@@ -105,6 +122,33 @@ namespace ModelGen.Generator.Ops
                && graph[node.Input(1)].Op == OpKind.Param
                && (node.Inputs.Count == 2 || graph[node.Input(2)].Op == OpKind.Param)
                && (node.Activation == Epilogue.None || node.Activation == Epilogue.Relu);
+
+        /// <summary>
+        /// The max pooling an int8 convolution runs in its epilogue (Int8Conv2d.MaxPool), or -1: a 2×2, stride-2,
+        /// unpadded MaxPool2d that is the convolution's only reader and the next node the schedule runs, so that writing
+        /// its output early, at the convolution, overwrites nothing live. The memory plan keeps the convolution's input
+        /// alive until the pooling (<see cref="Passes.PlanMemory"/>): the fused call reads it while it writes the
+        /// pooled output, which must not share its slot. The float fallback runs both kernels as before.
+        /// </summary>
+        public static int FusedInt8MaxPool(Graph graph, Node node)
+        {
+            if (!RunsInt8(graph, node) || node.Id == graph.Output) return -1;
+            int pool = -1;
+            foreach (Node reader in graph.Nodes)
+            {
+                if (!reader.Inputs.Contains(node.Id)) continue;
+                if (pool >= 0 || reader.Op != OpKind.MaxPool2d) return -1;
+                pool = reader.Id;
+            }
+            if (pool < 0) return -1;
+            for (int between = node.Id + 1; between < pool; between++)
+            {
+                OpKind op = graph[between].Op;
+                if (op != OpKind.Input && op != OpKind.Label && op != OpKind.Param && op != OpKind.Const) return -1;
+            }
+            EquatableArray<int> p = graph[pool].Geometry; // [C, H, W, kh, kw, sh, sw, ph, pw]
+            return p[3] == 2 && p[4] == 2 && p[5] == 2 && p[6] == 2 && p[7] == 0 && p[8] == 0 ? pool : -1;
+        }
 
         /// <summary>A narrow convolution the int8 channels-as-rows kernel runs well: stride 1, dilation 1, kernel at least 3×3.</summary>
         private static bool RunsNarrowInt8(EquatableArray<int> g)

@@ -24,8 +24,6 @@ namespace ModelGen.Generator.Ops
 
         public override SavedValues Saves => Kind == OpKind.MaxPool2d ? SavedValues.None.WithInput(0).WithOutput() : SavedValues.None;
 
-        private string Kernel => Kind == OpKind.MaxPool2d ? "MaxPool2d" : "AvgPool2d";
-
         public override void Differentiate(GradientBuilder g, Node node, int dY)
         {
             int x = node.Input(0);
@@ -36,7 +34,16 @@ namespace ModelGen.Generator.Ops
         }
 
         public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Pooling.{Kernel}Forward<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, {node.Shape[0].ToCode(context.Batch)}, {PoolGeometry.Field(context, node)});");
+        {
+            if (context.Int8?.FusesPool(node.Id) == true)
+                context.Line("// runs in the int8 convolution above, or after its float fallback (ConvolutionOp.FusedInt8MaxPool)");
+            else
+                context.Line(Call(context, node));
+        }
+
+        /// <summary>The runtime call that pools <paramref name="node"/>'s input into its output.</summary>
+        public static string Call(CpuEmitContext context, Node node)
+            => $"Pooling.{(node.Op == OpKind.MaxPool2d ? "MaxPool2d" : "AvgPool2d")}Forward<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, {node.Shape[0].ToCode(context.Batch)}, {PoolGeometry.Field(context, node)});";
     }
 
     /// <summary>The gradient of pooling: max (inputs: output gradient, input, output) or average (input: output gradient).</summary>

@@ -34,7 +34,8 @@ namespace ModelGen.Generator.Passes
 
     /// <summary>
     /// Plans memory statically: values live from their definition to their last reader (a backward reader keeps a
-    /// forward value alive, and nothing else does), and a slot is reused as soon as its value is dead. A value never
+    /// forward value alive, and nothing else does; an int8 convolution with a fused pooling reads its input until the
+    /// pooling), and a slot is reused as soon as its value is dead. A value never
     /// shares a slot with its own inputs. A slot holding values of different sizes takes the larger coefficients,
     /// which bounds every batch size up to MaxBatch.
     /// </summary>
@@ -90,6 +91,15 @@ namespace ModelGen.Generator.Passes
             if (graph.Loss >= 0) last[graph.Loss] = int.MaxValue;
             foreach (GradientBinding g in graph.Gradients) last[g.Node] = int.MaxValue;
             if (inference && graph.Output >= 0) last[graph.Output] = int.MaxValue;
+            // An int8 convolution with a max pooling fused reads its input while it writes the pooling's output.
+            if (inference)
+            {
+                foreach (Node node in graph.Nodes)
+                {
+                    int pool = node.Op == OpKind.Conv2d ? Ops.ConvolutionOp.FusedInt8MaxPool(graph, node) : -1;
+                    if (pool >= 0) last[node.Input(0)] = System.Math.Max(last[node.Input(0)], pool);
+                }
+            }
             return last;
         }
 

@@ -40,11 +40,14 @@ public sealed partial class Int8Conv2d
     private readonly struct NarrowLayout
     {
         public readonly int PaddedWidth, PaddedPlane, Pixels, ChannelStride, ByteStride, Tiles;
-        public readonly int Horizontal, Leftover, Vertical, Groups;
+        public readonly int Horizontal, Leftover, Vertical, Groups, OutChannels, OutHeight, OutWidth;
 
         public NarrowLayout(in Conv2dGeometry g)
         {
             int kh = g.KernelHeight, kw = g.KernelWidth;
+            OutChannels = g.OutChannels;
+            OutHeight = g.OutHeight;
+            OutWidth = g.OutWidth;
             PaddedWidth = g.InWidth + 2 * g.PaddingWidth;
             PaddedPlane = (g.InHeight + 2 * g.PaddingHeight) * PaddedWidth;
             Horizontal = kw / 4;       // H groups per kernel row
@@ -52,11 +55,12 @@ public sealed partial class Int8Conv2d
             Vertical = Leftover == 0 ? 0 : (kh + 3) / 4; // V groups per leftover column
             Groups = g.InChannels * (kh * Horizontal + Leftover * Vertical);
             Pixels = (g.OutHeight * PaddedWidth + NarrowPixels - 1) / NarrowPixels * NarrowPixels;
-            // A tile reads quads up to Pixels + the largest group offset (+ 4): each channel's quads reach that far,
-            // its bytes 3·Wp further for V (the bytes past the padded image stay 0).
+            // A tile reads quads up to Pixels + the largest group offset (+ 4), and the pooled walk, whose tiles
+            // start at each row pair, up to one tile further: each channel's quads reach that far, its bytes 3·Wp
+            // further for V (the bytes past the padded image stay 0).
             int reach = Math.Max(Horizontal == 0 ? 0 : (kh - 1) * PaddedWidth + 4 * (Horizontal - 1),
                 Vertical == 0 ? 0 : 4 * (Vertical - 1) * PaddedWidth + kw - 1);
-            ChannelStride = Math.Max(PaddedPlane, Pixels + reach + 4);
+            ChannelStride = Math.Max(PaddedPlane, Pixels + NarrowPixels + reach + 4);
             ByteStride = ChannelStride + 3 * PaddedWidth + 4;
             Tiles = (g.OutChannels + NarrowRows - 1) / NarrowRows;
         }
@@ -104,8 +108,8 @@ public sealed partial class Int8Conv2d
         return (offsets, result);
     }
 
-    /// <summary>One image through the narrow kernel: padded planes, quads, then the tiles.</summary>
-    private static unsafe void NarrowImage(float* x, float* y, in Conv2dGeometry g, in Operands o, in ScratchPointers s)
+    /// <summary>One image through the narrow kernel: padded planes, quads, then the tiles (pooled or not).</summary>
+    private static unsafe void NarrowImage(float* x, float* y, in Conv2dGeometry g, in Operands o, in ScratchPointers s, bool pooled)
     {
         var layout = new NarrowLayout(in g);
         int height = g.InHeight, width = g.InWidth, channels = g.InChannels;
@@ -126,8 +130,10 @@ public sealed partial class Int8Conv2d
             if (layout.Vertical > 0) VerticalQuads(plane, layout.PaddedWidth, quads + (nint)(channels + c) * layout.ChannelStride, layout.ChannelStride);
         }
         Int8Path path = GemmInt8.ForcedPath == Int8Path.Auto ? GemmInt8.BestPath : GemmInt8.ForcedPath;
-        if (path != Int8Path.Scalar && Avx2.IsSupported) NarrowAvx2(in g, in layout, in o, quads, y);
-        else NarrowScalar(in g, in layout, in o, quads, y);
+        bool avx2 = path != Int8Path.Scalar && Avx2.IsSupported;
+        if (pooled) NarrowPooled(in layout, in o, quads, y, avx2);
+        else if (avx2) NarrowAvx2(in layout, in o, quads, y);
+        else NarrowScalar(in layout, in o, quads, y);
     }
 
     /// <summary>quads[i] = bytes i..i+3 (little-endian), for i in [0, count); reads up to 16 bytes past.</summary>
@@ -173,57 +179,64 @@ public sealed partial class Int8Conv2d
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
-    private static unsafe void NarrowAvx2(in Conv2dGeometry g, in NarrowLayout layout, in Operands o, uint* quads, float* y)
+    private static unsafe void NarrowAvx2(in NarrowLayout layout, in Operands o, uint* quads, float* y)
     {
-        int groups = layout.Groups, pixels = layout.Pixels;
-        int* offsets = o.GroupOffsets;
         int* sums = stackalloc int[NarrowRows * NarrowPixels];
         for (int tile = 0; tile < layout.Tiles; tile++)
         {
-            for (int p0 = 0; p0 < pixels; p0 += NarrowPixels)
+            int* w = (int*)(o.Narrow + (nint)tile * layout.Groups * NarrowGroupBytes);
+            for (int p0 = 0; p0 < layout.Pixels; p0 += NarrowPixels)
             {
-                Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
-                Vector256<int> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
-                int* w = (int*)(o.Narrow + (nint)tile * groups * NarrowGroupBytes);
-                uint* tileQuads = quads + p0;
-                for (int group = 0; group < groups; group++, w += NarrowRows)
-                {
-                    uint* a = tileQuads + offsets[group];
-                    Vector256<byte> a0 = Avx.LoadVector256((byte*)a), a1 = Avx.LoadVector256((byte*)(a + 8));
-                    Vector256<sbyte> b = Vector256.Create(w[0]).AsSByte();
-                    c00 = Step(c00, a0, b);
-                    c01 = Step(c01, a1, b);
-                    b = Vector256.Create(w[1]).AsSByte();
-                    c10 = Step(c10, a0, b);
-                    c11 = Step(c11, a1, b);
-                    b = Vector256.Create(w[2]).AsSByte();
-                    c20 = Step(c20, a0, b);
-                    c21 = Step(c21, a1, b);
-                    b = Vector256.Create(w[3]).AsSByte();
-                    c30 = Step(c30, a0, b);
-                    c31 = Step(c31, a1, b);
-                    b = Vector256.Create(w[4]).AsSByte();
-                    c40 = Step(c40, a0, b);
-                    c41 = Step(c41, a1, b);
-                    b = Vector256.Create(w[5]).AsSByte();
-                    c50 = Step(c50, a0, b);
-                    c51 = Step(c51, a1, b);
-                }
-                c00.Store(sums);
-                c01.Store(sums + 8);
-                c10.Store(sums + 16);
-                c11.Store(sums + 24);
-                c20.Store(sums + 32);
-                c21.Store(sums + 40);
-                c30.Store(sums + 48);
-                c31.Store(sums + 56);
-                c40.Store(sums + 64);
-                c41.Store(sums + 72);
-                c50.Store(sums + 80);
-                c51.Store(sums + 88);
-                NarrowStore(in g, in layout, in o, tile, p0, sums, y);
+                TileAvx2(w, quads + p0, o.GroupOffsets, layout.Groups, sums);
+                NarrowStore(in layout, in o, tile, p0, sums, y);
             }
         }
+    }
+
+    /// <summary>
+    /// One tile's sums: 6 channels × 16 consecutive pixels from <paramref name="quads"/> (the tile's first pixel),
+    /// written to <paramref name="sums"/> as 6 rows of 16.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static unsafe void TileAvx2(int* w, uint* quads, int* offsets, int groups, int* sums)
+    {
+        Vector256<int> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<int> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int group = 0; group < groups; group++, w += NarrowRows)
+        {
+            uint* a = quads + offsets[group];
+            Vector256<byte> a0 = Avx.LoadVector256((byte*)a), a1 = Avx.LoadVector256((byte*)(a + 8));
+            Vector256<sbyte> b = Vector256.Create(w[0]).AsSByte();
+            c00 = Step(c00, a0, b);
+            c01 = Step(c01, a1, b);
+            b = Vector256.Create(w[1]).AsSByte();
+            c10 = Step(c10, a0, b);
+            c11 = Step(c11, a1, b);
+            b = Vector256.Create(w[2]).AsSByte();
+            c20 = Step(c20, a0, b);
+            c21 = Step(c21, a1, b);
+            b = Vector256.Create(w[3]).AsSByte();
+            c30 = Step(c30, a0, b);
+            c31 = Step(c31, a1, b);
+            b = Vector256.Create(w[4]).AsSByte();
+            c40 = Step(c40, a0, b);
+            c41 = Step(c41, a1, b);
+            b = Vector256.Create(w[5]).AsSByte();
+            c50 = Step(c50, a0, b);
+            c51 = Step(c51, a1, b);
+        }
+        c00.Store(sums);
+        c01.Store(sums + 8);
+        c10.Store(sums + 16);
+        c11.Store(sums + 24);
+        c20.Store(sums + 32);
+        c21.Store(sums + 40);
+        c30.Store(sums + 48);
+        c31.Store(sums + 56);
+        c40.Store(sums + 64);
+        c41.Store(sums + 72);
+        c50.Store(sums + 80);
+        c51.Store(sums + 88);
     }
 
     // The ones for vpmaddwd come from memory: all 16 ymm registers hold the 12 sums, two activations and a weight.
@@ -233,30 +246,98 @@ public sealed partial class Int8Conv2d
 
     /// <summary>The same sums as <see cref="NarrowAvx2"/> in plain loops: any machine, and its oracle in the tests.</summary>
     [SkipLocalsInit]
-    private static unsafe void NarrowScalar(in Conv2dGeometry g, in NarrowLayout layout, in Operands o, uint* quads, float* y)
+    private static unsafe void NarrowScalar(in NarrowLayout layout, in Operands o, uint* quads, float* y)
     {
-        int groups = layout.Groups;
         int* sums = stackalloc int[NarrowRows * NarrowPixels];
         for (int tile = 0; tile < layout.Tiles; tile++)
         {
+            sbyte* w = o.Narrow + (nint)tile * layout.Groups * NarrowGroupBytes;
             for (int p0 = 0; p0 < layout.Pixels; p0 += NarrowPixels)
             {
-                for (int r = 0; r < NarrowRows; r++)
-                {
-                    for (int i = 0; i < NarrowPixels; i++)
-                    {
-                        int sum = 0;
-                        for (int group = 0; group < groups; group++)
-                        {
-                            byte* a = (byte*)(quads + p0 + i + o.GroupOffsets[group]);
-                            sbyte* w = o.Narrow + ((nint)(tile * groups + group) * NarrowRows + r) * 4;
-                            sum += a[0] * w[0] + a[1] * w[1] + a[2] * w[2] + a[3] * w[3];
-                        }
-                        sums[r * NarrowPixels + i] = sum;
-                    }
-                }
-                NarrowStore(in g, in layout, in o, tile, p0, sums, y);
+                TileScalar(w, quads + p0, o.GroupOffsets, layout.Groups, sums);
+                NarrowStore(in layout, in o, tile, p0, sums, y);
             }
+        }
+    }
+
+    /// <summary><see cref="TileAvx2"/> in plain loops.</summary>
+    private static unsafe void TileScalar(sbyte* weights, uint* quads, int* offsets, int groups, int* sums)
+    {
+        for (int r = 0; r < NarrowRows; r++)
+        {
+            for (int i = 0; i < NarrowPixels; i++)
+            {
+                int sum = 0;
+                for (int group = 0; group < groups; group++)
+                {
+                    byte* a = (byte*)(quads + i + offsets[group]);
+                    sbyte* w = weights + ((nint)group * NarrowRows + r) * 4;
+                    sum += a[0] * w[0] + a[1] * w[1] + a[2] * w[2] + a[3] * w[3];
+                }
+                sums[r * NarrowPixels + i] = sum;
+            }
+        }
+    }
+
+    /// <summary>
+    /// The convolution with 2×2, stride-2 max pooling fused: per output row pair and 16 pixels, the tiles of both
+    /// rows, their maximum per 2×2 window over the integer sums, then 8 pooled values per channel dequantised.
+    /// </summary>
+    [SkipLocalsInit]
+    private static unsafe void NarrowPooled(in NarrowLayout layout, in Operands o, uint* quads, float* y, bool avx2)
+    {
+        int* top = stackalloc int[NarrowRows * NarrowPixels], bottom = stackalloc int[NarrowRows * NarrowPixels];
+        int wp = layout.PaddedWidth, pooledHeight = layout.OutHeight / 2, pooledWidth = layout.OutWidth / 2;
+        for (int tile = 0; tile < layout.Tiles; tile++)
+        {
+            sbyte* w = o.Narrow + (nint)tile * layout.Groups * NarrowGroupBytes;
+            for (int py = 0; py < pooledHeight; py++)
+            {
+                for (int px = 0; px < pooledWidth; px += NarrowPixels / 2)
+                {
+                    uint* first = quads + 2 * py * wp + 2 * px;
+                    if (avx2)
+                    {
+                        TileAvx2((int*)w, first, o.GroupOffsets, layout.Groups, top);
+                        TileAvx2((int*)w, first + wp, o.GroupOffsets, layout.Groups, bottom);
+                    }
+                    else
+                    {
+                        TileScalar(w, first, o.GroupOffsets, layout.Groups, top);
+                        TileScalar(w, first + wp, o.GroupOffsets, layout.Groups, bottom);
+                    }
+                    PooledStore(in layout, in o, tile, py, px, top, bottom, y);
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Pools two rows of tile sums (16 pixels each) into 8 windows per channel, dequantises them with the epilogue's
+    /// operations and stores the ones inside the pooled image. A whole vector is stored when it ends inside the
+    /// channel's pooled plane: lanes past the pooled width land in the next pooled row, which a later call writes.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
+    private static unsafe void PooledStore(in NarrowLayout layout, in Operands o, int tile, int py, int px, int* top, int* bottom, float* y)
+    {
+        int pooledWidth = layout.OutWidth / 2, plane = layout.OutHeight / 2 * pooledWidth;
+        int rows = Math.Min(NarrowRows, layout.OutChannels - tile * NarrowRows), kept = Math.Min(NarrowPixels / 2, pooledWidth - px);
+        if (py * pooledWidth + px + 8 <= plane) kept = 8;
+        float* target = y + (nint)tile * NarrowRows * plane + py * pooledWidth + px;
+        Vector256<int> even = Vector256.Create(0, 2, 4, 6, 0, 2, 4, 6), odd = Vector256.Create(1, 3, 5, 7, 1, 3, 5, 7);
+        for (int r = 0; r < rows; r++, target += plane)
+        {
+            int channel = tile * NarrowRows + r;
+            // Vertical maxima of pixels 0..7 and 8..15, then each horizontal pair's.
+            Vector256<int> low = Vector256.Max(Vector256.Load(top + r * NarrowPixels), Vector256.Load(bottom + r * NarrowPixels));
+            Vector256<int> high = Vector256.Max(Vector256.Load(top + r * NarrowPixels + 8), Vector256.Load(bottom + r * NarrowPixels + 8));
+            Vector128<int> lowPairs = Vector128.Max(Vector256.Shuffle(low, even).GetLower(), Vector256.Shuffle(low, odd).GetLower());
+            Vector128<int> highPairs = Vector128.Max(Vector256.Shuffle(high, even).GetLower(), Vector256.Shuffle(high, odd).GetLower());
+            Vector256<float> value = Vector256.ConvertToSingle(Vector256.Create(lowPairs, highPairs) - Vector256.Create(o.Offset[channel]))
+                * Vector256.Create(o.Scale[channel]) + Vector256.Create(o.Bias[channel]);
+            if (o.Relu) value = Vector256.ConditionalSelect(Vector256.GreaterThan(value, Vector256<float>.Zero), value, Vector256<float>.Zero);
+            if (kept == 8) value.Store(target);
+            else for (int i = 0; i < kept; i++) target[i] = value.GetElement(i);
         }
     }
 
@@ -266,10 +347,10 @@ public sealed partial class Int8Conv2d
     /// half of 8 pixels inside one padded row is one vector store.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization), SkipLocalsInit]
-    private static unsafe void NarrowStore(in Conv2dGeometry g, in NarrowLayout layout, in Operands o, int tile, int p0, int* sums, float* y)
+    private static unsafe void NarrowStore(in NarrowLayout layout, in Operands o, int tile, int p0, int* sums, float* y)
     {
-        int outHeight = g.OutHeight, outWidth = g.OutWidth, wp = layout.PaddedWidth, plane = outHeight * outWidth;
-        int rows = Math.Min(NarrowRows, g.OutChannels - tile * NarrowRows);
+        int outHeight = layout.OutHeight, outWidth = layout.OutWidth, wp = layout.PaddedWidth, plane = outHeight * outWidth;
+        int rows = Math.Min(NarrowRows, layout.OutChannels - tile * NarrowRows);
         bool relu = o.Relu;
         for (int half = 0; half < NarrowPixels; half += 8)
         {

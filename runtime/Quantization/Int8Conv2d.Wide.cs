@@ -20,10 +20,12 @@ public sealed partial class Int8Conv2d
     private sealed unsafe class Scratch
     {
         private readonly byte[] _codes, _plane, _columns;
-        private readonly float[] _pixels;
+        private readonly float[] _pixels, _pooled;
 
-        public Scratch(in Conv2dGeometry g, bool narrow)
+        public Scratch(in Conv2dGeometry g, bool narrow, bool pooled)
         {
+            // The wide kernel's pooled [pixels / 4, channels] tile before its move into NCHW.
+            _pooled = pooled && !narrow ? GC.AllocateArray<float>(g.OutHeight / 2 * (g.OutWidth / 2) * g.OutChannels, pinned: true) : [];
             int paddedPlane = (g.InHeight + 2 * g.PaddingHeight) * (g.InWidth + 2 * g.PaddingWidth);
             _codes = GC.AllocateArray<byte>(g.InputImageLength + Spare, pinned: true);
             if (narrow)
@@ -44,19 +46,20 @@ public sealed partial class Int8Conv2d
 
         public ScratchPointers Pointers => new((byte*)Unsafe.AsPointer(ref _codes[0]),
             (byte*)Unsafe.AsPointer(ref _plane[0]), (byte*)Unsafe.AsPointer(ref _columns[0]),
-            _pixels.Length == 0 ? null : (float*)Unsafe.AsPointer(ref _pixels[0]));
+            _pixels.Length == 0 ? null : (float*)Unsafe.AsPointer(ref _pixels[0]),
+            _pooled.Length == 0 ? null : (float*)Unsafe.AsPointer(ref _pooled[0]));
     }
 
     /// <summary>A <see cref="Scratch"/>'s pinned buffers.</summary>
-    private readonly unsafe struct ScratchPointers(byte* codes, byte* plane, byte* columns, float* pixels)
+    private readonly unsafe struct ScratchPointers(byte* codes, byte* plane, byte* columns, float* pixels, float* pooled)
     {
         // Codes: the image quantised as it lies (NCHW), before the rows move into the padded plane.
         public readonly byte* Codes = codes, Plane = plane, Columns = columns;
-        public readonly float* Pixels = pixels;
+        public readonly float* Pixels = pixels, Pooled = pooled;
     }
 
-    /// <summary>One image through the pixels-as-rows kernel: plane, gather, GEMM, transpose.</summary>
-    private static unsafe void WideImage(float* x, float* y, in Conv2dGeometry g, in Operands o, in ScratchPointers s)
+    /// <summary>One image through the pixels-as-rows kernel: plane, gather, GEMM, then transpose (or pool and transpose).</summary>
+    private static unsafe void WideImage(float* x, float* y, in Conv2dGeometry g, in Operands o, in ScratchPointers s, bool pooled)
     {
         int pixels = g.OutHeight * g.OutWidth, depth = g.ColumnRows, kp = GemmInt8.PaddedDepth(depth);
         GemmInt8.QuantizeCodes(x, g.InputImageLength, o.InverseScale, o.ZeroPoint, s.Codes);
@@ -66,7 +69,41 @@ public sealed partial class Int8Conv2d
             new ReadOnlySpan<sbyte>(o.Packed, o.PackedLength), new ReadOnlySpan<int>(o.Offset, o.Columns),
             new ReadOnlySpan<float>(o.Scale, o.Columns), new ReadOnlySpan<float>(o.Bias, o.Columns), o.Relu,
             new Span<float>(s.Pixels, pixels * g.OutChannels), g.OutChannels);
-        Transpose(s.Pixels, pixels, g.OutChannels, y);
+        if (!pooled)
+        {
+            Transpose(s.Pixels, pixels, g.OutChannels, y);
+            return;
+        }
+        int pooledPixels = PoolPixelRows(s.Pixels, g.OutHeight, g.OutWidth, g.OutChannels, s.Pooled);
+        Transpose(s.Pooled, pooledPixels, g.OutChannels, y);
+    }
+
+    /// <summary>
+    /// 2×2, stride-2 max pooling of [OutH·OutW, channels] rows into [(OutH/2)·(OutW/2), channels] rows: each pooled
+    /// row is the lane-wise maximum of four pixel rows (a trailing odd row or column is dropped, as PyTorch does).
+    /// Returns the pooled rows. No NaN can reach it (the values are dequantised integer sums).
+    /// </summary>
+    private static unsafe int PoolPixelRows(float* pixels, int height, int width, int channels, float* pooled)
+    {
+        int pooledHeight = height / 2, pooledWidth = width / 2, vectorChannels = channels / 8 * 8;
+        nint rowStride = (nint)width * channels;
+        for (int py = 0; py < pooledHeight; py++)
+        {
+            for (int px = 0; px < pooledWidth; px++, pooled += channels)
+            {
+                float* top = pixels + 2 * py * rowStride + (nint)2 * px * channels, bottom = top + rowStride;
+                int j = 0;
+                for (; j < vectorChannels; j += 8)
+                {
+                    Vector256<float> left = Vector256.Max(Vector256.Load(top + j), Vector256.Load(top + channels + j));
+                    Vector256<float> right = Vector256.Max(Vector256.Load(bottom + j), Vector256.Load(bottom + channels + j));
+                    Vector256.Max(left, right).Store(pooled + j);
+                }
+                for (; j < channels; j++)
+                    pooled[j] = Math.Max(Math.Max(top[j], top[channels + j]), Math.Max(bottom[j], bottom[channels + j]));
+            }
+        }
+        return pooledHeight * pooledWidth;
     }
 
     /// <summary>

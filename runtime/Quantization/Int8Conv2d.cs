@@ -32,27 +32,49 @@ public sealed partial class Int8Conv2d : Int8Layer
     private readonly sbyte[]? _narrowWeights;
     private readonly int[]? _groupOffsets;
 
+    /// <exception cref="ArgumentException">The geometry has groups other than 1, or <paramref name="maxPool"/> is not a 2×2, stride-2, unpadded max pooling of this convolution's output.</exception>
     internal Int8Conv2d(string layer, in Conv2dGeometry geometry, sbyte[] weights, float[] weightScales,
-        ReadOnlySpan<float> bias, Activation activation)
+        ReadOnlySpan<float> bias, Activation activation, Pool2dGeometry? maxPool = null)
         : base(layer, geometry.ColumnRows, geometry.OutChannels, weights, weightScales, bias, activation, GemmOrder(layer, weights, in geometry))
     {
+        if (maxPool is { } pool && !FusesMaxPool(in geometry, in pool))
+            throw new ArgumentException($"Int8Conv2d {layer}: only a 2×2, stride-2, unpadded max pooling of the convolution's {geometry.OutChannels}×{geometry.OutHeight}×{geometry.OutWidth} output fuses into it; got {pool}.", nameof(maxPool));
         Geometry = geometry;
+        MaxPool = maxPool;
         IsNarrow = RunsNarrow(in geometry);
         if (IsNarrow) (_groupOffsets, _narrowWeights) = NarrowOperands(weights, in geometry);
-        _callerScratch = new Scratch(in geometry, IsNarrow);
-        _workerScratch = new Scratch(in geometry, IsNarrow);
+        _callerScratch = new Scratch(in geometry, IsNarrow, maxPool != null);
+        _workerScratch = new Scratch(in geometry, IsNarrow, maxPool != null);
     }
 
     /// <summary>Quantises float weights [OutChannels, InChannels, KH, KW] per output channel.</summary>
     internal static Int8Conv2d FromFloat(string layer, in Conv2dGeometry geometry, ReadOnlySpan<float> weight,
-        ReadOnlySpan<float> bias, Activation activation)
+        ReadOnlySpan<float> bias, Activation activation, Pool2dGeometry? maxPool = null)
     {
         (sbyte[] codes, float[] scales) = QuantizeWeights(weight, geometry.ColumnRows, geometry.OutChannels);
-        return new Int8Conv2d(layer, geometry, codes, scales, bias, activation);
+        return new Int8Conv2d(layer, geometry, codes, scales, bias, activation, maxPool);
     }
 
     /// <summary>The convolution's sizes.</summary>
     public Conv2dGeometry Geometry { get; }
+
+    /// <summary>
+    /// The max pooling fused into the epilogue, or null: TryForward then writes the pooled image. The narrow kernel
+    /// takes each window's maximum over the integer sums and dequantises a quarter as many values; the wide kernel
+    /// pools its dequantised [pixels, channels] tile while moving it into NCHW. Both are exact: the dequantisation
+    /// (a positive scale, then a bias) and ReLU are non-decreasing, so they commute with the maximum, and the result
+    /// is bit for bit the unfused convolution followed by <see cref="Pooling.MaxPool2dForward{T}"/>.
+    /// </summary>
+    public Pool2dGeometry? MaxPool { get; }
+
+    /// <summary>Elements TryForward writes per image: the pooled image when <see cref="MaxPool"/> is set, else the convolution's.</summary>
+    public int OutputImageLength => MaxPool is { } pool ? pool.OutputImageLength : Geometry.OutputImageLength;
+
+    /// <summary>Whether <paramref name="pool"/> is a 2×2, stride-2, unpadded max pooling of <paramref name="g"/>'s output: the one the int8 epilogue fuses.</summary>
+    public static bool FusesMaxPool(in Conv2dGeometry g, in Pool2dGeometry pool)
+        => pool.Channels == g.OutChannels && pool.InHeight == g.OutHeight && pool.InWidth == g.OutWidth
+           && pool.KernelHeight == 2 && pool.KernelWidth == 2 && pool.StrideHeight == 2 && pool.StrideWidth == 2
+           && pool.PaddingHeight == 0 && pool.PaddingWidth == 0;
 
     /// <summary>Whether the channels-as-rows kernel runs (see the remarks), not the im2col GEMM.</summary>
     internal bool IsNarrow { get; }
@@ -67,15 +89,16 @@ public sealed partial class Int8Conv2d : Int8Layer
     private const int MaxChunks = 8;
 
     /// <summary>
-    /// y [batch, OutChannels, OutH, OutW] = act(conv(x, W) + b) in int8, returning true; or, while calibrating,
-    /// records x's range and returns false so the caller runs its float convolution. Allocates nothing.
+    /// y [batch, OutChannels, OutH, OutW] = act(conv(x, W) + b) in int8 (max-pooled when <see cref="MaxPool"/> is
+    /// set), returning true; or, while calibrating, records x's range and returns false so the caller runs its float
+    /// convolution (and pooling). Allocates nothing.
     /// </summary>
     /// <exception cref="ArgumentException">A span is shorter than the batch of images needs.</exception>
     public unsafe bool TryForward(int batch, ReadOnlySpan<float> x, Span<float> y)
     {
         Conv2dGeometry g = Geometry;
-        if (batch < 0 || x.Length < batch * g.InputImageLength || y.Length < batch * g.OutputImageLength)
-            throw new ArgumentException($"Int8Conv2d {Layer} expects {batch} images of {g.InputImageLength} in and {g.OutputImageLength} out.");
+        if (batch < 0 || x.Length < batch * g.InputImageLength || y.Length < batch * OutputImageLength)
+            throw new ArgumentException($"Int8Conv2d {Layer} expects {batch} images of {g.InputImageLength} in and {OutputImageLength} out.");
         x = x[..(batch * g.InputImageLength)];
         if (Observed(x)) return false;
         if (batch == 0) return true;
@@ -99,7 +122,8 @@ public sealed partial class Int8Conv2d : Int8Layer
     {
         public readonly Conv2dGeometry Geometry;
         public readonly float* X, Y;
-        public readonly int Batch, Chunks;
+        public readonly int Batch, Chunks, OutputImageLength;
+        public readonly bool Pooled;
         public readonly ScratchPointers Caller, Worker;
         public readonly Operands Operands;
 
@@ -110,6 +134,8 @@ public sealed partial class Int8Conv2d : Int8Layer
             Y = y;
             Batch = batch;
             Chunks = chunks;
+            OutputImageLength = layer.OutputImageLength;
+            Pooled = layer.MaxPool != null;
             Caller = layer._callerScratch.Pointers;
             Worker = layer._workerScratch.Pointers;
             Operands = operands;
@@ -142,9 +168,9 @@ public sealed partial class Int8Conv2d : Int8Layer
         {
             for (int n = first; n < end; n++)
             {
-                float* x = job.X + (nint)n * g.InputImageLength, y = job.Y + (nint)n * g.OutputImageLength;
-                if (job.Operands.IsNarrow) NarrowImage(x, y, in g, in job.Operands, in scratch);
-                else WideImage(x, y, in g, in job.Operands, in scratch);
+                float* x = job.X + (nint)n * g.InputImageLength, y = job.Y + (nint)n * job.OutputImageLength;
+                if (job.Operands.IsNarrow) NarrowImage(x, y, in g, in job.Operands, in scratch, job.Pooled);
+                else WideImage(x, y, in g, in job.Operands, in scratch, job.Pooled);
             }
         }
         finally

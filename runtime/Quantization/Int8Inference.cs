@@ -17,6 +17,7 @@ public sealed class Int8Inference
     private readonly int _maxBatch;
     private readonly Dictionary<string, Int8Checkpoint.Entry>? _checkpoint;
     private readonly List<(string Key, Int8Layer Layer)> _layers = new();
+    private readonly Dictionary<string, string> _fusedPools = new(); // pooling layer -> the int8 convolution it runs in
     private QuantizationReport? _report;
 
     private Int8Inference(IModel model, QuantizationOptions options, int maxBatch)
@@ -62,9 +63,13 @@ public sealed class Int8Inference
     /// now (or read from the checkpoint), its activation range still to calibrate.
     /// </summary>
     /// <exception cref="InvalidDataException">The checkpoint lacks the layer or holds it with other sizes.</exception>
-    /// <exception cref="ArgumentException">The geometry has groups other than 1 or does not match the weight.</exception>
+    /// <param name="maxPool">A 2×2, stride-2 max pooling that reads only this convolution's output, fused into it
+    /// (<see cref="Int8Conv2d.MaxPool"/>); null for none.</param>
+    /// <param name="maxPoolLayer">The pooling's layer field, for the report.</param>
+    /// <exception cref="ArgumentException">The geometry has groups other than 1 or does not match the weight, or the pooling does not fuse.</exception>
     [EditorBrowsable(EditorBrowsableState.Never)]
-    public Int8Conv2d Conv2d(string layer, Parameter weight, Parameter? bias, Conv2dGeometry geometry, Activation activation)
+    public Int8Conv2d Conv2d(string layer, Parameter weight, Parameter? bias, Conv2dGeometry geometry, Activation activation,
+        Pool2dGeometry? maxPool = null, string? maxPoolLayer = null)
     {
         if (weight.Value.Length != geometry.WeightLength)
             throw new ArgumentException($"Conv2d {layer}: the weight has {weight.Value.Length} elements; the geometry needs {geometry.WeightLength}.", nameof(weight));
@@ -72,15 +77,16 @@ public sealed class Int8Inference
         Int8Conv2d result;
         if (Stored(key, geometry.ColumnRows, geometry.OutChannels, activation) is { } entry)
         {
-            result = new Int8Conv2d(layer, geometry, entry.Weights, entry.WeightScales, entry.Bias, activation);
+            result = new Int8Conv2d(layer, geometry, entry.Weights, entry.WeightScales, entry.Bias, activation, maxPool);
             result.SetActivationQuantization(entry.ActivationScale, entry.ZeroPoint);
         }
         else
         {
-            result = Int8Conv2d.FromFloat(layer, geometry, weight.Value.AsSpan(), BiasValues(bias, geometry.OutChannels), activation);
+            result = Int8Conv2d.FromFloat(layer, geometry, weight.Value.AsSpan(), BiasValues(bias, geometry.OutChannels), activation, maxPool);
             result.BeginCalibration(_options.Method);
         }
         _layers.Add((key, result));
+        if (maxPool != null && maxPoolLayer != null) _fusedPools[maxPoolLayer] = layer;
         return result;
     }
 
@@ -149,8 +155,11 @@ public sealed class Int8Inference
             {
                 Int8Layer first = sites[0];
                 rows.Add(new LayerQuantization(name, type, true, string.Create(CultureInfo.InvariantCulture,
-                    $"weights per channel, input scale {first.ActivationScale:G4} zero point {first.ZeroPoint} ({source}){(sites.Length > 1 ? $", {sites.Length} uses" : "")}")));
+                    $"weights per channel, input scale {first.ActivationScale:G4} zero point {first.ZeroPoint} ({source}){(first is Int8Conv2d { MaxPool: not null } ? ", 2×2 max pool fused" : "")}{(sites.Length > 1 ? $", {sites.Length} uses" : "")}")));
             }
+            else if (_fusedPools.TryGetValue(name, out string? convolution))
+                rows.Add(new LayerQuantization(name, type, false,
+                    $"fused into {convolution}'s int8 epilogue where it pools that convolution (exact: the maximum commutes with the dequantisation and ReLU); float32 elsewhere"));
             else rows.Add(new LayerQuantization(name, type, false, WhyFloat(layer)));
         }
         return new QuantizationReport(rows);

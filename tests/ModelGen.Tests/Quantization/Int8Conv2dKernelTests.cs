@@ -44,18 +44,18 @@ public class Int8Conv2dKernelTests
         return new Case(g, batch, x, weight, bias, relu ? Activation.Relu : Activation.None);
     }
 
-    internal static Int8Conv2d Calibrated(Case c)
+    internal static Int8Conv2d Calibrated(Case c, Pool2dGeometry? maxPool = null)
     {
-        Int8Conv2d layer = Int8Conv2d.FromFloat("conv", c.Geometry, c.Weight, c.Bias, c.Activation);
+        Int8Conv2d layer = Int8Conv2d.FromFloat("conv", c.Geometry, c.Weight, c.Bias, c.Activation, maxPool);
         layer.BeginCalibration(Calibration.MinMax);
-        Assert.False(layer.TryForward(c.Batch, c.X, new float[c.Batch * c.Geometry.OutputImageLength]));
+        Assert.False(layer.TryForward(c.Batch, c.X, new float[c.Batch * layer.OutputImageLength]));
         layer.EndCalibration(Calibration.MinMax);
         return layer;
     }
 
     internal static float[] Run(Int8Conv2d layer, Case c, Int8Path path)
     {
-        var y = new float[c.Batch * c.Geometry.OutputImageLength];
+        var y = new float[c.Batch * layer.OutputImageLength];
         Array.Fill(y, float.NaN); // anything not written stays NaN and fails the comparison
         Int8Path saved = GemmInt8.ForcedPath;
         GemmInt8.ForcedPath = path;
@@ -124,6 +124,39 @@ public class Int8Conv2dKernelTests
         }
     }
 
+    /// <summary>
+    /// With a 2×2 max pooling fused, every path writes bit for bit what the unfused layer followed by the float
+    /// max pooling writes: the maximum commutes with the (non-decreasing) dequantisation and ReLU.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(Geometries))]
+    public void TryForward_MaxPoolFused_BitIdenticalToConvolutionThenPooling(int inC, int h, int w, int outC, int kh, int kw, int stride, int padding, int dilation, bool relu)
+    {
+        Case c = Make(inC, h, w, outC, kh, kw, stride, padding, dilation, relu, batch: 3, seed: 22);
+        Conv2dGeometry g = c.Geometry;
+        if (g.OutHeight < 2 || g.OutWidth < 2) return; // nothing to pool
+        var pool = new Pool2dGeometry(outC, g.OutHeight, g.OutWidth, 2, 2, 2, 2, 0, 0);
+        Int8Conv2d plain = Calibrated(c), fused = Calibrated(c, pool);
+        Assert.Equal(pool.OutputImageLength, fused.OutputImageLength);
+        foreach (Int8Path path in new[] { Int8Path.Auto, Int8Path.Scalar, Int8Path.Avx2, Int8Path.Avx512 })
+        {
+            if (!GemmInt8.IsSupported(path)) continue;
+            var expected = new float[c.Batch * pool.OutputImageLength];
+            Pooling.MaxPool2dForward<float>(Run(plain, c, path), expected, c.Batch, pool);
+            AssertBitIdentical(expected, Run(fused, c, path), $"{path}, pooled");
+        }
+    }
+
+    [Fact]
+    public void Constructor_PoolingThatDoesNotFuse_Throws()
+    {
+        Case c = Make(6, 14, 14, 16, 5, 5, 1, 0, 1, true, batch: 1, seed: 2);
+        Assert.Throws<ArgumentException>(() => Int8Conv2d.FromFloat("conv", c.Geometry, c.Weight, c.Bias, c.Activation,
+            new Pool2dGeometry(16, 10, 10, 3, 3, 2, 2, 0, 0)));   // 3×3 window
+        Assert.Throws<ArgumentException>(() => Int8Conv2d.FromFloat("conv", c.Geometry, c.Weight, c.Bias, c.Activation,
+            new Pool2dGeometry(16, 12, 12, 2, 2, 2, 2, 0, 0)));   // not this convolution's output
+    }
+
     [Theory]
     [InlineData(1, 28, 28, 6, 5, 5, 1, 2, 1, true)]    // conv1
     [InlineData(3, 9, 11, 7, 3, 3, 1, 1, 1, false)]
@@ -165,16 +198,18 @@ public class Int8Conv2dThreadingTests
                 Int8Conv2dKernelTests.Make(6, 14, 14, 16, 5, 5, 1, 0, 1, true, batch: 5, seed: 6),   // wide
                 Int8Conv2dKernelTests.Make(3, 11, 9, 17, 3, 3, 2, 1, 1, false, batch: 2, seed: 7),   // wide, stride 2, two images
             })
+            foreach (bool pooled in new[] { false, true })
             {
-                Int8Conv2d layer = Int8Conv2dKernelTests.Calibrated(c);
+                Conv2dGeometry g = c.Geometry;
+                Int8Conv2d layer = Int8Conv2dKernelTests.Calibrated(c, pooled ? new Pool2dGeometry(g.OutChannels, g.OutHeight, g.OutWidth, 2, 2, 2, 2, 0, 0) : null);
                 Gemm.MaxThreads = 1;
                 float[] one = Int8Conv2dKernelTests.Run(layer, c, Int8Path.Auto);
-                Int8Conv2dKernelTests.AssertBitIdentical(Int8Conv2dKernelTests.Oracle(layer, c), one, "oracle");
+                if (!pooled) Int8Conv2dKernelTests.AssertBitIdentical(Int8Conv2dKernelTests.Oracle(layer, c), one, "oracle");
                 Gemm.MaxThreads = 2;
                 using var taking = WorkerTaking.EveryJob(); // a loaded machine may wake the worker late
                 long jobs = Gemm.WorkerJobs;
-                Int8Conv2dKernelTests.AssertBitIdentical(one, Int8Conv2dKernelTests.Run(layer, c, Int8Path.Auto), $"two threads, {c.Geometry}");
-                Assert.True(Gemm.WorkerJobs > jobs, $"the worker never ran a chunk of {c.Geometry}");
+                Int8Conv2dKernelTests.AssertBitIdentical(one, Int8Conv2dKernelTests.Run(layer, c, Int8Path.Auto), $"two threads, {g}, pooled {pooled}");
+                Assert.True(Gemm.WorkerJobs > jobs, $"the worker never ran a chunk of {g}");
             }
         }
         finally

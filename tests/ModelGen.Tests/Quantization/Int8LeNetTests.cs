@@ -43,7 +43,7 @@ public class Int8LeNetTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void Int8LeNet_Report_ConvsAndLinearsInt8PoolingFloat32()
+    public void Int8LeNet_Report_ConvsAndLinearsInt8PoolingFusedIntoTheConvolutions()
     {
         var model = new LeNet5();
         model.Initialize(1);
@@ -59,8 +59,12 @@ public class Int8LeNetTests(ITestOutputHelper output)
         // conv1 (6 output channels) runs the channels-as-rows kernel, conv2 (16) the im2col GEMM.
         Assert.True(Assert.IsType<Int8Conv2d>(int8.Int8.Layers[0]).IsNarrow);
         Assert.False(Assert.IsType<Int8Conv2d>(int8.Int8.Layers[1]).IsNarrow);
+        // Each pooling runs in its convolution's int8 call (Int8Conv2d.MaxPool).
         Assert.Equal(["pool1", "pool2"], report.Float32Layers.Select(l => l.Layer));
         Assert.All(report.Float32Layers, l => Assert.Equal("MaxPool2d", l.LayerType));
+        Assert.StartsWith("fused into conv1's int8 epilogue", report.Layers.Single(l => l.Layer == "pool1").Detail);
+        Assert.StartsWith("fused into conv2's int8 epilogue", report.Layers.Single(l => l.Layer == "pool2").Detail);
+        Assert.All(int8.Int8.Layers.OfType<Int8Conv2d>(), conv => Assert.NotNull(conv.MaxPool));
 
         float[] expected = float32.Forward(calibration[0]).AsSpan().ToArray(), actual = int8.Forward(calibration[0]).AsSpan().ToArray();
         double largest = expected.Max(Math.Abs), worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();

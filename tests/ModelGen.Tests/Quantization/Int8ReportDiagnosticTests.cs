@@ -19,8 +19,9 @@ public class Int8ReportDiagnosticTests(ITestOutputHelper output)
         Assert.Equal(DiagnosticSeverity.Info, report.Severity);
         Assert.Equal("LeNet5", source.Substring(report.Location.SourceSpan.Start, report.Location.SourceSpan.Length));
         // conv1 has 6 output channels, stride 1 and a 5×5 kernel: the narrow int8 kernel runs it.
-        Assert.Equal("LeNet5: with CompileOptions.Quantization, 5 kernels run int8: conv2d+relu (conv1), conv2d+relu (conv2), " +
-                     "matmul+bias+relu (fc1), matmul+bias+relu (fc2), matmul+bias (head); 3 stay float32: max_pool2d (pool1), max_pool2d (pool2), reshape", message);
+        Assert.Equal("LeNet5: with CompileOptions.Quantization, 5 kernels run int8: conv2d+relu (conv1) with max_pool2d (pool1) fused, " +
+                     "conv2d+relu (conv2) with max_pool2d (pool2) fused, matmul+bias+relu (fc1), matmul+bias+relu (fc2), matmul+bias (head); " +
+                     "1 stays float32: reshape", message);
     }
 
     [Fact]
