@@ -36,22 +36,28 @@ public static partial class GemmInt8
         Vector256<int> c20 = default, c21 = default, c30 = default, c31 = default;
         Vector256<short> ones = Vector256.Create((short)1);
         sbyte* b = p.Panel(panel);
-        byte* a0 = p.A + (nint)row * p.Kp, a1 = a0 + p.Kp, a2 = a1 + p.Kp, a3 = a2 + p.Kp;
-        for (int g = 0; g < p.Kp; g += DepthGroup, b += PanelWidth * DepthGroup)
+        byte* a0 = p.Row(row), a1 = p.Row(row + 1), a2 = p.Row(row + 2), a3 = p.Row(row + 3);
+        int segmentBytes = p.SegmentBytes;
+        nint stride = p.SegmentStride;
+        // One segment (the whole row) for a plain GEMM; a convolution's kernel rows for MultiplyRows.
+        for (int segment = 0; segment < p.Segments; segment++, a0 += stride, a1 += stride, a2 += stride, a3 += stride)
         {
-            Vector256<sbyte> w0 = Avx.LoadVector256(b), w1 = Avx.LoadVector256(b + 32);
-            Vector256<byte> a = Vector256.Create(Unsafe.ReadUnaligned<int>(a0 + g)).AsByte();
-            c00 = Avx2Step(c00, a, w0, ones);
-            c01 = Avx2Step(c01, a, w1, ones);
-            a = Vector256.Create(Unsafe.ReadUnaligned<int>(a1 + g)).AsByte();
-            c10 = Avx2Step(c10, a, w0, ones);
-            c11 = Avx2Step(c11, a, w1, ones);
-            a = Vector256.Create(Unsafe.ReadUnaligned<int>(a2 + g)).AsByte();
-            c20 = Avx2Step(c20, a, w0, ones);
-            c21 = Avx2Step(c21, a, w1, ones);
-            a = Vector256.Create(Unsafe.ReadUnaligned<int>(a3 + g)).AsByte();
-            c30 = Avx2Step(c30, a, w0, ones);
-            c31 = Avx2Step(c31, a, w1, ones);
+            for (int g = 0; g < segmentBytes; g += DepthGroup, b += PanelWidth * DepthGroup)
+            {
+                Vector256<sbyte> w0 = Avx.LoadVector256(b), w1 = Avx.LoadVector256(b + 32);
+                Vector256<byte> a = Vector256.Create(Unsafe.ReadUnaligned<int>(a0 + g)).AsByte();
+                c00 = Avx2Step(c00, a, w0, ones);
+                c01 = Avx2Step(c01, a, w1, ones);
+                a = Vector256.Create(Unsafe.ReadUnaligned<int>(a1 + g)).AsByte();
+                c10 = Avx2Step(c10, a, w0, ones);
+                c11 = Avx2Step(c11, a, w1, ones);
+                a = Vector256.Create(Unsafe.ReadUnaligned<int>(a2 + g)).AsByte();
+                c20 = Avx2Step(c20, a, w0, ones);
+                c21 = Avx2Step(c21, a, w1, ones);
+                a = Vector256.Create(Unsafe.ReadUnaligned<int>(a3 + g)).AsByte();
+                c30 = Avx2Step(c30, a, w0, ones);
+                c31 = Avx2Step(c31, a, w1, ones);
+            }
         }
         int* sums = stackalloc int[4 * PanelWidth];
         c00.Store(sums);
@@ -71,12 +77,16 @@ public static partial class GemmInt8
         Vector256<int> c0 = default, c1 = default;
         Vector256<short> ones = Vector256.Create((short)1);
         sbyte* b = p.Panel(panel);
-        byte* a0 = p.A + (nint)row * p.Kp;
-        for (int g = 0; g < p.Kp; g += DepthGroup, b += PanelWidth * DepthGroup)
+        byte* a0 = p.Row(row);
+        int segmentBytes = p.SegmentBytes;
+        for (int segment = 0; segment < p.Segments; segment++, a0 += p.SegmentStride)
         {
-            Vector256<byte> a = Vector256.Create(Unsafe.ReadUnaligned<int>(a0 + g)).AsByte();
-            c0 = Avx2Step(c0, a, Avx.LoadVector256(b), ones);
-            c1 = Avx2Step(c1, a, Avx.LoadVector256(b + 32), ones);
+            for (int g = 0; g < segmentBytes; g += DepthGroup, b += PanelWidth * DepthGroup)
+            {
+                Vector256<byte> a = Vector256.Create(Unsafe.ReadUnaligned<int>(a0 + g)).AsByte();
+                c0 = Avx2Step(c0, a, Avx.LoadVector256(b), ones);
+                c1 = Avx2Step(c1, a, Avx.LoadVector256(b + 32), ones);
+            }
         }
         int* sums = stackalloc int[PanelWidth];
         c0.Store(sums);

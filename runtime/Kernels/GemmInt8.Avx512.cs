@@ -14,6 +14,7 @@ public static partial class GemmInt8
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void RunAvx512(in Int8Problem p)
     {
+        if (p.RowOffsets != null) throw new InvalidOperationException("Rows read in place (MultiplyRows) run the AVX2 tiles.");
         for (int panel = 0; panel * PanelWidth < p.N; panel++)
         {
             int i = 0;

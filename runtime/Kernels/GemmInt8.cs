@@ -119,6 +119,23 @@ public static partial class GemmInt8
     }
 
     /// <summary>
+    /// C = act(float(A·Bᵀ − offset) · scale + bias) like <see cref="Multiply"/>, with each row of A read in place:
+    /// row i is <paramref name="segments"/> runs of <paramref name="segmentBytes"/> bytes (a multiple of
+    /// <see cref="DepthGroup"/>), the first at a + rowOffsets[i], each next one <paramref name="segmentStride"/>
+    /// bytes further; B is packed with depth segments · segmentBytes. An implicit GEMM: a convolution's output
+    /// pixel reads its kernel rows straight from a channels-last plane, with no im2col copy. On one thread; the
+    /// caller checks the sizes. AVX-512 machines run the AVX2 tiles here.
+    /// </summary>
+    internal static unsafe void MultiplyRows(int m, int n, int segments, int segmentBytes, nint segmentStride, byte* a,
+        int* rowOffsets, sbyte* packedB, int* offset, float* scale, float* bias, bool relu, float* c, int ldc)
+    {
+        if (m == 0 || n == 0) return;
+        var problem = new Int8Problem(m, n, segments * segmentBytes, a, packedB, offset, scale, bias, relu, c, ldc, rowOffsets, segments, segmentStride);
+        Int8Path path = ForcedPath == Int8Path.Auto ? BestPath : ForcedPath;
+        Run(path == Int8Path.Avx512 ? Int8Path.Avx2 : path, in problem);
+    }
+
+    /// <summary>
     /// The smallest m·n·k (int8 multiply-adds) that shares rows of C with the GEMM worker (when Gemm.MaxThreads ≥ 2):
     /// 2^20, about 50 µs of serial int8 work here; the MLP's two hidden layers at batch 64 are above it.
     /// </summary>
@@ -170,20 +187,33 @@ public static partial class GemmInt8
         if (c.Length < (m - 1) * ldc + n) throw new ArgumentException("C is too short for m rows of ldc.", nameof(c));
     }
 
-    /// <summary>One multiply's operands as raw pointers, proven in range by <see cref="Validate"/>.</summary>
+    /// <summary>
+    /// One multiply's operands as raw pointers, proven in range by <see cref="Validate"/> (or by MultiplyRows's
+    /// caller). Row i of A starts at A + i·Kp, or at A + RowOffsets[i] and then in Segments runs of Kp / Segments
+    /// bytes SegmentStride apart.
+    /// </summary>
     private readonly unsafe struct Int8Problem(int m, int n, int kp, byte* a, sbyte* b, int* offset, float* scale,
-        float* bias, bool relu, float* c, int ldc)
+        float* bias, bool relu, float* c, int ldc, int* rowOffsets = null, int segments = 1, nint segmentStride = 0)
     {
-        public readonly int M = m, N = n, Kp = kp, Ldc = ldc;
+        public readonly int M = m, N = n, Kp = kp, Ldc = ldc, Segments = segments;
         public readonly byte* A = a;
         public readonly sbyte* B = b;
-        public readonly int* Offset = offset;
+        public readonly int* Offset = offset, RowOffsets = rowOffsets;
         public readonly float* Scale = scale, Bias = bias, C = c;
+        public readonly nint SegmentStride = segmentStride;
         public readonly bool Relu = relu;
+
+        /// <summary>Bytes per run of a row: Kp, or Kp / Segments for rows read in place.</summary>
+        public int SegmentBytes => Kp / Segments;
+
+        /// <summary>The first byte of row <paramref name="i"/> of A.</summary>
+        public byte* Row(int i) => RowOffsets == null ? A + (nint)i * Kp : A + RowOffsets[i];
 
         /// <summary>The sub-problem of rows [start, start + count) of C.</summary>
         public Int8Problem Rows(int start, int count)
-            => new(count, N, Kp, A + (nint)start * Kp, B, Offset, Scale, Bias, Relu, C + (nint)start * Ldc, Ldc);
+            => RowOffsets == null
+                ? new(count, N, Kp, A + (nint)start * Kp, B, Offset, Scale, Bias, Relu, C + (nint)start * Ldc, Ldc)
+                : new(count, N, Kp, A, B, Offset, Scale, Bias, Relu, C + (nint)start * Ldc, Ldc, RowOffsets + start, Segments, SegmentStride);
 
         /// <summary>The first byte of panel <paramref name="panel"/>.</summary>
         public sbyte* Panel(int panel) => B + (nint)panel * Kp * PanelWidth;
@@ -205,16 +235,18 @@ public static partial class GemmInt8
         {
             sbyte* b = p.Panel(panel);
             int width = p.Width(panel);
+            int segmentBytes = p.SegmentBytes;
             for (int i = 0; i < p.M; i++)
             {
-                byte* row = p.A + (nint)i * p.Kp;
+                byte* row = p.Row(i);
                 for (int lane = 0; lane < width; lane++)
                 {
                     int sum = 0;
                     for (int g = 0; g < p.Kp; g += DepthGroup)
                     {
                         sbyte* w = b + g * PanelWidth + lane * DepthGroup;
-                        sum += row[g] * w[0] + row[g + 1] * w[1] + row[g + 2] * w[2] + row[g + 3] * w[3];
+                        byte* q = row + g / segmentBytes * p.SegmentStride + g % segmentBytes;
+                        sum += q[0] * w[0] + q[1] * w[1] + q[2] * w[2] + q[3] * w[3];
                     }
                     int column = panel * PanelWidth + lane;
                     p.C[(nint)i * p.Ldc + column] = Dequantize(sum, in p, column);

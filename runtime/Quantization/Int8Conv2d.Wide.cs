@@ -39,13 +39,14 @@ public sealed partial class Int8Conv2d
             else
             {
                 _plane = GC.AllocateArray<byte>(paddedPlane * g.InChannels + Spare, pinned: true);
-                _columns = GC.AllocateArray<byte>(g.OutHeight * g.OutWidth * GemmInt8.PaddedDepth(g.ColumnRows) + Spare, pinned: true);
+                // The im2col rows, only for the gather (dilated convolutions).
+                _columns = ReadsInPlace(in g) ? [] : GC.AllocateArray<byte>(g.OutHeight * g.OutWidth * GemmInt8.PaddedDepth(g.ColumnRows) + Spare, pinned: true);
                 _pixels = GC.AllocateArray<float>(g.OutHeight * g.OutWidth * g.OutChannels, pinned: true);
             }
         }
 
         public ScratchPointers Pointers => new((byte*)Unsafe.AsPointer(ref _codes[0]),
-            (byte*)Unsafe.AsPointer(ref _plane[0]), (byte*)Unsafe.AsPointer(ref _columns[0]),
+            (byte*)Unsafe.AsPointer(ref _plane[0]), _columns.Length == 0 ? null : (byte*)Unsafe.AsPointer(ref _columns[0]),
             _pixels.Length == 0 ? null : (float*)Unsafe.AsPointer(ref _pixels[0]),
             _pooled.Length == 0 ? null : (float*)Unsafe.AsPointer(ref _pooled[0]));
     }
@@ -58,17 +59,50 @@ public sealed partial class Int8Conv2d
         public readonly float* Pixels = pixels, Pooled = pooled;
     }
 
-    /// <summary>One image through the pixels-as-rows kernel: plane, gather, GEMM, then transpose (or pool and transpose).</summary>
+    /// <summary>
+    /// Whether the wide kernel reads each output pixel's taps in place, kernel row by kernel row, from the
+    /// channels-last plane (an implicit GEMM, <see cref="GemmInt8.MultiplyRows"/>): with dilation 1 a kernel row of
+    /// all channels is KW·InChannels contiguous bytes. Dilated convolutions gather im2col rows first.
+    /// </summary>
+    internal static bool ReadsInPlace(in Conv2dGeometry g) => g.DilationHeight == 1 && g.DilationWidth == 1;
+
+    /// <summary>
+    /// Bytes of one kernel row in the wide kernel's depth: KW·InChannels, rounded up to whole depth groups when read
+    /// in place (the bytes past the run belong to the next pixel and meet zero weights).
+    /// </summary>
+    private static int KernelRowBytes(in Conv2dGeometry g)
+        => ReadsInPlace(in g) ? GemmInt8.PaddedDepth(g.KernelWidth * g.InChannels) : g.KernelWidth * g.InChannels;
+
+    /// <summary>Where each output pixel's first kernel row starts in the channels-last plane, in bytes.</summary>
+    private static int[] RowOffsets(in Conv2dGeometry g)
+    {
+        int paddedWidth = g.InWidth + 2 * g.PaddingWidth, channels = g.InChannels;
+        var offsets = new int[g.OutHeight * g.OutWidth];
+        for (int oy = 0; oy < g.OutHeight; oy++)
+            for (int ox = 0; ox < g.OutWidth; ox++)
+                offsets[oy * g.OutWidth + ox] = (oy * g.StrideHeight * paddedWidth + ox * g.StrideWidth) * channels;
+        return offsets;
+    }
+
+    /// <summary>One image through the pixels-as-rows kernel: plane, GEMM (in place, or after a gather), then transpose (or pool and transpose).</summary>
     private static unsafe void WideImage(float* x, float* y, in Conv2dGeometry g, in Operands o, in ScratchPointers s, bool pooled)
     {
         int pixels = g.OutHeight * g.OutWidth, depth = g.ColumnRows, kp = GemmInt8.PaddedDepth(depth);
         GemmInt8.QuantizeCodes(x, g.InputImageLength, o.InverseScale, o.ZeroPoint, s.Codes);
         ChannelsLastPlane(s.Codes, in g, (byte)o.ZeroPoint, s.Plane);
-        Gather(s.Plane, in g, s.Columns);
-        GemmInt8.Multiply(pixels, g.OutChannels, depth, new ReadOnlySpan<byte>(s.Columns, pixels * kp),
-            new ReadOnlySpan<sbyte>(o.Packed, o.PackedLength), new ReadOnlySpan<int>(o.Offset, o.Columns),
-            new ReadOnlySpan<float>(o.Scale, o.Columns), new ReadOnlySpan<float>(o.Bias, o.Columns), o.Relu,
-            new Span<float>(s.Pixels, pixels * g.OutChannels), g.OutChannels);
+        if (o.RowOffsets != null)
+        {
+            GemmInt8.MultiplyRows(pixels, g.OutChannels, g.KernelHeight, KernelRowBytes(in g), (nint)(g.InWidth + 2 * g.PaddingWidth) * g.InChannels,
+                s.Plane, o.RowOffsets, o.Packed, o.Offset, o.Scale, o.Bias, o.Relu, s.Pixels, g.OutChannels);
+        }
+        else
+        {
+            Gather(s.Plane, in g, s.Columns);
+            GemmInt8.Multiply(pixels, g.OutChannels, depth, new ReadOnlySpan<byte>(s.Columns, pixels * kp),
+                new ReadOnlySpan<sbyte>(o.Packed, o.PackedLength), new ReadOnlySpan<int>(o.Offset, o.Columns),
+                new ReadOnlySpan<float>(o.Scale, o.Columns), new ReadOnlySpan<float>(o.Bias, o.Columns), o.Relu,
+                new Span<float>(s.Pixels, pixels * g.OutChannels), g.OutChannels);
+        }
         if (!pooled)
         {
             Transpose(s.Pixels, pixels, g.OutChannels, y);

@@ -31,6 +31,8 @@ public sealed partial class Int8Conv2d : Int8Layer
     // The channels-as-rows kernel's weights and quad offsets per group (NarrowOperands), else null.
     private readonly sbyte[]? _narrowWeights;
     private readonly int[]? _groupOffsets;
+    // The wide kernel read in place: where each output pixel's first kernel row starts in the plane, else null.
+    private readonly int[]? _rowOffsets;
 
     /// <exception cref="ArgumentException">The geometry has groups other than 1, or <paramref name="maxPool"/> is not a 2×2, stride-2, unpadded max pooling of this convolution's output.</exception>
     internal Int8Conv2d(string layer, in Conv2dGeometry geometry, sbyte[] weights, float[] weightScales,
@@ -43,6 +45,7 @@ public sealed partial class Int8Conv2d : Int8Layer
         MaxPool = maxPool;
         IsNarrow = RunsNarrow(in geometry);
         if (IsNarrow) (_groupOffsets, _narrowWeights) = NarrowOperands(weights, in geometry);
+        else if (ReadsInPlace(in geometry)) _rowOffsets = RowOffsets(in geometry);
         _callerScratch = new Scratch(in geometry, IsNarrow, maxPool != null);
         _workerScratch = new Scratch(in geometry, IsNarrow, maxPool != null);
     }
@@ -106,10 +109,10 @@ public sealed partial class Int8Conv2d : Int8Layer
             && (long)batch * g.OutChannels * g.OutHeight * g.OutWidth * g.ColumnRows >= Volatile.Read(ref MinParallelWork);
         fixed (float* px = x, py = y)
         fixed (sbyte* packed = PackedWeights, narrow = _narrowWeights)
-        fixed (int* offset = Offsets, groupOffsets = _groupOffsets)
+        fixed (int* offset = Offsets, groupOffsets = _groupOffsets, rowOffsets = _rowOffsets)
         fixed (float* scale = Scales, bias = PaddedBias)
         {
-            var operands = new Operands(packed, PackedWeights.Length, narrow, groupOffsets, offset, scale, bias, Scales.Length,
+            var operands = new Operands(packed, PackedWeights.Length, narrow, groupOffsets, rowOffsets, offset, scale, bias, Scales.Length,
                 Activation == Activation.Relu, 1f / ActivationScale, ZeroPoint, IsNarrow, GemmInt8.ForcedPath);
             var job = new Job(this, px, py, batch, share ? Math.Min(batch, MaxChunks) : 1, in operands);
             Gemm.RunChunks(&RunChunk, &job, job.Chunks, parallel: share);
@@ -143,12 +146,12 @@ public sealed partial class Int8Conv2d : Int8Layer
     }
 
     /// <summary>The layer's quantisation and weights as pointers, pinned by TryForward for the call.</summary>
-    private readonly unsafe struct Operands(sbyte* packed, int packedLength, sbyte* narrow, int* groupOffsets, int* offset, float* scale,
+    private readonly unsafe struct Operands(sbyte* packed, int packedLength, sbyte* narrow, int* groupOffsets, int* rowOffsets, int* offset, float* scale,
         float* bias, int columns, bool relu, float inverseScale, int zeroPoint, bool isNarrow, Int8Path path)
     {
         public readonly sbyte* Packed = packed, Narrow = narrow;
         public readonly int PackedLength = packedLength, Columns = columns, ZeroPoint = zeroPoint;
-        public readonly int* Offset = offset, GroupOffsets = groupOffsets;
+        public readonly int* Offset = offset, GroupOffsets = groupOffsets, RowOffsets = rowOffsets;
         public readonly float* Scale = scale, Bias = bias;
         public readonly float InverseScale = inverseScale;
         public readonly bool Relu = relu, IsNarrow = isNarrow;
@@ -187,15 +190,19 @@ public sealed partial class Int8Conv2d : Int8Layer
         return RunsNarrow(in geometry) ? null : ChannelsLast(weights, in geometry);
     }
 
-    /// <summary>The weight codes re-ordered per row from (channel, ky, kx) to (ky, kx, channel), the gather's order.</summary>
+    /// <summary>
+    /// The weight codes re-ordered per row from (channel, ky, kx) to (ky, kx, channel), the wide kernel's order. Read
+    /// in place (<see cref="ReadsInPlace"/>), each kernel row is padded with zero weights to <see cref="KernelRowBytes"/>.
+    /// </summary>
     private static sbyte[] ChannelsLast(sbyte[] weights, in Conv2dGeometry g)
     {
-        int depth = g.ColumnRows, taps = g.KernelHeight * g.KernelWidth, channels = g.InChannels;
-        var reordered = new sbyte[weights.Length];
+        int depth = g.ColumnRows, kw = g.KernelWidth, channels = g.InChannels, run = KernelRowBytes(in g);
+        var reordered = new sbyte[g.OutChannels * g.KernelHeight * run];
         for (int j = 0; j < g.OutChannels; j++)
             for (int c = 0; c < channels; c++)
-                for (int t = 0; t < taps; t++)
-                    reordered[j * depth + t * channels + c] = weights[j * depth + c * taps + t];
+                for (int ky = 0; ky < g.KernelHeight; ky++)
+                    for (int kx = 0; kx < kw; kx++)
+                        reordered[(j * g.KernelHeight + ky) * run + kx * channels + c] = weights[j * depth + (c * g.KernelHeight + ky) * kw + kx];
         return reordered;
     }
 }

@@ -18,8 +18,8 @@ public abstract class Int8Layer
     private RangeObserver? _observer;
 
     // gemmOrder: the weights with each row's depth in the order the layer's GEMM reads its activations (the wide
-    // convolution gathers taps in (ky, kx, channel) order); null when that is the weights' own order. The checkpoint
-    // keeps the weights' order.
+    // convolution reads taps in (ky, kx, channel) order, each kernel row padded with zero weights to whole depth
+    // groups); null when that is the weights' own order. The checkpoint keeps the weights' order.
     private protected Int8Layer(string layer, int inFeatures, int outFeatures, sbyte[] weights, float[] weightScales,
         ReadOnlySpan<float> bias, Activation activation, sbyte[]? gemmOrder = null)
     {
@@ -29,8 +29,10 @@ public abstract class Int8Layer
         Activation = activation;
         _weights = weights;
         _weightScales = weightScales;
-        PackedWeights = new sbyte[GemmInt8.PackedLength(outFeatures, inFeatures)];
-        GemmInt8.PackWeights(gemmOrder ?? weights, outFeatures, inFeatures, PackedWeights);
+        // The GEMM's depth: the wide convolution pads each kernel row of its order to whole depth groups.
+        int gemmDepth = gemmOrder == null ? inFeatures : gemmOrder.Length / outFeatures;
+        PackedWeights = new sbyte[GemmInt8.PackedLength(outFeatures, gemmDepth)];
+        GemmInt8.PackWeights(gemmOrder ?? weights, outFeatures, gemmDepth, PackedWeights);
         int columns = GemmInt8.PaddedColumns(outFeatures);
         _columnSums = new int[outFeatures];
         for (int j = 0; j < outFeatures; j++)

@@ -126,4 +126,45 @@ public class GemmInt8Tests
         Assert.Equal(10, q[40]);
         Assert.Equal(12, q[41]);
     }
+
+    /// <summary>
+    /// MultiplyRows reads each row in place as segments scattered through a buffer: bit for bit the plain Multiply of
+    /// the same rows copied out contiguously, on every path (AVX-512 runs its AVX2 tiles), with rows that overlap
+    /// and start in any order, as a convolution's output pixels do.
+    /// </summary>
+    [Theory]
+    [InlineData(13, 16, 3, 12, 40)]   // 4-row tiles and a tail, one panel
+    [InlineData(9, 33, 5, 32, 7)]     // three panels, segments closer than their length (overlapping)
+    [InlineData(1, 5, 1, 4, 0)]       // one row, one segment
+    public unsafe void MultiplyRows_SegmentsReadInPlace_BitIdenticalToContiguousRows(int m, int n, int segments, int segmentBytes, int segmentStride)
+    {
+        var random = new Random(m * 31 + n);
+        int k = segments * segmentBytes;
+        var source = new byte[m * 7 + segments * (segmentStride + segmentBytes) + 64];
+        for (int i = 0; i < source.Length; i++) source[i] = (byte)random.Next(0, 128);
+        int[] rowOffsets = Enumerable.Range(0, m).Select(_ => random.Next(0, m * 7)).ToArray();
+        Case c = Make(random, m, n, k, extreme: false);
+        for (int i = 0; i < m; i++)
+            for (int s = 0; s < segments; s++)
+                Array.Copy(source, rowOffsets[i] + s * segmentStride, c.A, i * k + s * segmentBytes, segmentBytes);
+        foreach (Int8Path path in new[] { Int8Path.Scalar, Int8Path.Avx2, Int8Path.Avx512 })
+        {
+            if (!GemmInt8.IsSupported(path)) continue;
+            float[] expected = Run(c, relu: true, path, n);
+            var actual = new float[m * n];
+            Int8Path saved = GemmInt8.ForcedPath;
+            GemmInt8.ForcedPath = path;
+            try
+            {
+                fixed (byte* a = source)
+                fixed (int* rows = rowOffsets, offset = c.Offset)
+                fixed (sbyte* packed = c.Packed)
+                fixed (float* scale = c.Scale, bias = c.Bias, output = actual)
+                    GemmInt8.MultiplyRows(m, n, segments, segmentBytes, segmentStride, a, rows, packed, offset, scale, bias, true, output, n);
+            }
+            finally { GemmInt8.ForcedPath = saved; }
+            for (int i = 0; i < expected.Length; i++)
+                Assert.True(BitConverter.SingleToInt32Bits(expected[i]) == BitConverter.SingleToInt32Bits(actual[i]), $"{path}: output {i} is {actual[i]}, expected {expected[i]}");
+        }
+    }
 }
