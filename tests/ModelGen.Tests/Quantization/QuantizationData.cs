@@ -1,4 +1,6 @@
 using ModelGen.Data;
+using Xunit;
+using Xunit.Abstractions;
 
 namespace ModelGen.Tests.Quantization;
 
@@ -27,5 +29,19 @@ internal static class QuantizationData
         foreach (var (x, y) in new DataLoader(eval, 250, shuffle: false, sampleShape: sampleShape).Epoch(0))
             correct += Metrics.CountCorrect(forward(x), y.AsSpanInt32());
         return (double)correct / eval.Count;
+    }
+
+    /// <summary>
+    /// Asserts the int8 Forward's outputs are within <paramref name="tolerance"/> of the largest float32 output of
+    /// the float32 Forward's, and not equal to them (float32 cannot come out bit-identical, so the int8 path ran).
+    /// Loose on purpose (random weights give small outputs): it catches a broken path, not a 1% drift.
+    /// </summary>
+    public static void AssertCloseToFloat32(ITestOutputHelper output, Tensor float32, Tensor int8, double tolerance)
+    {
+        float[] expected = float32.AsSpan().ToArray(), actual = int8.AsSpan().ToArray();
+        double largest = expected.Max(Math.Abs), worst = expected.Zip(actual, (e, a) => Math.Abs(e - a)).Max();
+        output.WriteLine($"largest output {largest:G4}, worst int8 error {worst:G4}");
+        Assert.True(worst <= tolerance * largest, $"int8 outputs differ by up to {worst:G4} (largest {largest:G4})");
+        Assert.False(expected.SequenceEqual(actual));
     }
 }
