@@ -1,8 +1,9 @@
 // ModelGen's CPU benchmark: median milliseconds per compiled TrainStep (forward, cross-entropy, backward, Adam)
 // and per compiled Forward for the MLP 784-256-128-10 and LeNet-5 (float32 and int8), after warm-up, with the spread. Not a test.
-// Usage: dotnet run -c Release --project benchmarks/ModelGen.Benchmarks [seconds-per-row] [--threads N] [--fusion] [--int8] [--int8-stages] [--prepack]
+// Usage: dotnet run -c Release --project benchmarks/ModelGen.Benchmarks [seconds-per-row] [--threads N] [--fusion] [--int8] [--int8-stages] [--prepack] [--compact]
 // --fusion: instead, kernel counts and times of each sample with CompileOptions.Fusion on and off (FusionComparison.cs).
 // --int8: only the float32-versus-int8 Forward comparisons.
+// --compact: instead, LeNet-5 structurally pruned by half, masked against compacted (CompactComparison.cs).
 // --int8-stages: instead, LeNet-5's Forward stage by stage, float32 next to int8 (Int8Stages.cs).
 // --prepack: instead, Forward with weights prepacked (CompileOptions.PrepackWeights) versus packed per call (PrepackComparison.cs).
 using System.Globalization;
@@ -29,6 +30,11 @@ if (args.Contains("--fusion"))
 if (args.Contains("--int8-stages"))
 {
     Int8Stages.Run(seconds, RandomTensor);
+    return;
+}
+if (args.Contains("--compact"))
+{
+    CompactComparison.Run(seconds);
     return;
 }
 if (args.Contains("--prepack"))

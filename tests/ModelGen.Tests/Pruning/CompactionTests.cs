@@ -34,6 +34,45 @@ public sealed partial class ChainMlpCompact
 }
 
 /// <summary>
+/// <see cref="LeNet5"/> with half its channels and hidden units: the sizes <see cref="Prune.CompactSizes"/> gives
+/// after <c>Structured(0.5)</c> (conv1 keeps 3 of 6 filters, conv2 8 of 16, so fc1 reads 8·5·5 features).
+/// </summary>
+[Model]
+public sealed partial class LeNet5Half
+{
+    readonly Conv2d conv1 = new(1, 3, 5, padding: 2);
+    readonly MaxPool2d pool1 = new(2);
+    readonly Conv2d conv2 = new(3, 8, 5);
+    readonly MaxPool2d pool2 = new(2);
+    readonly Linear fc1 = new(8 * 5 * 5, 60);
+    readonly Linear fc2 = new(60, 42);
+    readonly Linear head = new(42, 10);
+
+    public Tensor Forward([Shape("B", 1, 28, 28)] Tensor x)
+    {
+        var h = pool1.Forward(Relu(conv1.Forward(x)));
+        h = pool2.Forward(Relu(conv2.Forward(h)));
+        h = Flatten(h);
+        h = Relu(fc1.Forward(h));
+        h = Relu(fc2.Forward(h));
+        return head.Forward(h);
+    }
+
+    [Loss]
+    public Tensor Loss(Tensor logits, [Shape("B")] Tensor labels) => CrossEntropy(logits, labels);
+}
+
+/// <summary>A grouped convolution: its channels cannot be dropped one by one.</summary>
+[Model]
+public sealed partial class GroupedConvNet
+{
+    readonly Conv2d conv = new(4, 4, 3, groups: 2);
+    readonly Linear head = new(4 * 4 * 4, 3);
+
+    public Tensor Forward([Shape("B", 4, 6, 6)] Tensor x) => head.Forward(Flatten(Relu(conv.Forward(x))));
+}
+
+/// <summary>
 /// Structured pruning made physical: the pruned chain copied into a model compiled with the smaller sizes computes
 /// the same outputs and the same gradients for the weights it keeps.
 /// </summary>
@@ -104,9 +143,46 @@ public class CompactionTests
     }
 
     [Fact]
-    public void Compact_ModelWithConvolutions_IsRefused()
+    public void Compact_LeNetWithHalfItsFiltersAndUnits_CompiledSmallerGivesTheSameLogitsAndKeptGradients()
     {
-        Assert.Throws<NotSupportedException>(() => Prune.CompactSizes(new LeNet5()));
+        var source = new LeNet5();
+        source.Initialize(6);
+        Prune.Structured(source, 0.5);
+        Assert.Equal([("conv1", 1, 3), ("conv2", 3, 8), ("fc1", 200, 60), ("fc2", 60, 42), ("head", 42, 10)], Prune.CompactSizes(source));
+        var target = new LeNet5Half();
+        Prune.Compact(source, target);
+        using var big = source.Compile(new CompileOptions { MaxBatch = 4 });
+        using var small = target.Compile(new CompileOptions { MaxBatch = 4 });
+        var x = Tensor.Zeros(4, 1, 28, 28);
+        new Rng(3).FillUniform(x, 0, 1);
+        Tensor labels = Tensor.FromArray([3, 1, 4, 1], 4);
+
+        float[] expected = big.Forward(x).ToArray(), actual = small.Forward(x).ToArray();
+        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i], 5);
+        Assert.Equal(big.ComputeGradients(x, labels), small.ComputeGradients(x, labels), 5);
+
+        // The kept filters and their kept input channels (25 taps each); fc1's columns are the kept channels' 25 features.
+        int[] filters1 = KeptRows(source, "conv1.bias"), filters2 = KeptRows(source, "conv2.bias"), units1 = KeptRows(source, "fc1.bias");
+        int[] Blocks(int[] units, int block) => [.. units.SelectMany(u => Enumerable.Range(u * block, block))];
+        AssertGathered(source, target, "conv1.weight", filters1, Blocks([0], 25), 25);
+        AssertGathered(source, target, "conv2.weight", filters2, Blocks(filters1, 25), 150);
+        AssertGathered(source, target, "fc1.weight", units1, Blocks(filters2, 25), 400);
+    }
+
+    [Fact]
+    public void Compact_GroupedConvolution_IsRefused()
+    {
+        var error = Assert.Throws<NotSupportedException>(() => Prune.CompactSizes(new GroupedConvNet()));
+        Assert.Contains("groups 1", error.Message);
+    }
+
+    [Fact]
+    public void Compact_LeNetIntoTheMlp_ThrowsNamingTheConvolutionSizes()
+    {
+        var source = new LeNet5();
+        Prune.Structured(source, 0.5);
+        var error = Assert.Throws<ArgumentException>(() => Prune.Compact(source, new LeNet5()));
+        Assert.Contains("conv1 = Conv2d(1, 3, 5), conv2 = Conv2d(3, 8, 5), fc1 = Linear(200, 60)", error.Message);
     }
 
     private static int[] KeptRows(IModel model, string bias)
