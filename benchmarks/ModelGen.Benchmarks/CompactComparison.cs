@@ -2,7 +2,6 @@ using System.Globalization;
 using ModelGen.Optim;
 using ModelGen.Pruning;
 using Samples.LeNet;
-using static ModelGen.Ops;
 
 namespace ModelGen.Benchmarks;
 
@@ -42,30 +41,4 @@ internal static class CompactComparison
         Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"| {name} | {a.MedianMs:F3} | {b.MedianMs:F3} | {ratio:F2}x ({p10:F2}..{p90:F2}x) |"));
     }
-}
-
-/// <summary>LeNet-5 with half its filters and hidden units: the sizes <see cref="Prune.CompactSizes"/> gives after <c>Structured(0.5)</c>.</summary>
-[Model]
-public sealed partial class LeNet5Half
-{
-    readonly Conv2d conv1 = new(1, 3, 5, padding: 2);
-    readonly MaxPool2d pool1 = new(2);
-    readonly Conv2d conv2 = new(3, 8, 5);
-    readonly MaxPool2d pool2 = new(2);
-    readonly Linear fc1 = new(8 * 5 * 5, 60);
-    readonly Linear fc2 = new(60, 42);
-    readonly Linear head = new(42, 10);
-
-    public Tensor Forward([Shape("B", 1, 28, 28)] Tensor x)
-    {
-        var h = pool1.Forward(Relu(conv1.Forward(x)));
-        h = pool2.Forward(Relu(conv2.Forward(h)));
-        h = Flatten(h);
-        h = Relu(fc1.Forward(h));
-        h = Relu(fc2.Forward(h));
-        return head.Forward(h);
-    }
-
-    [Loss]
-    public Tensor Loss(Tensor logits, [Shape("B")] Tensor labels) => CrossEntropy(logits, labels);
 }

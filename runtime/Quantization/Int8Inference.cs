@@ -63,6 +63,11 @@ public sealed class Int8Inference
     /// now (or read from the checkpoint), its activation range still to calibrate.
     /// </summary>
     /// <exception cref="InvalidDataException">The checkpoint lacks the layer or holds it with other sizes.</exception>
+    /// <param name="layer">The convolution's layer field.</param>
+    /// <param name="weight">Its weight [OutChannels, InChannels, KH, KW].</param>
+    /// <param name="bias">Its bias, or null.</param>
+    /// <param name="geometry">Its sizes.</param>
+    /// <param name="activation">The activation fused into its epilogue.</param>
     /// <param name="maxPool">A 2×2, stride-2 max pooling that reads only this convolution's output, fused into it
     /// (<see cref="Int8Conv2d.MaxPool"/>); null for none.</param>
     /// <param name="maxPoolLayer">The pooling's layer field, for the report.</param>
