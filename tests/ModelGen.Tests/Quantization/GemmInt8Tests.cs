@@ -25,9 +25,9 @@ public class GemmInt8Tests
         (1, 1, 1), (1, 16, 4), (3, 7, 5), (4, 16, 8), (5, 17, 33), (8, 32, 64), (9, 10, 128), (13, 40, 3), (64, 256, 784), (17, 33, 257),
     ];
 
-    private sealed record Case(int M, int N, int K, byte[] A, sbyte[] W, sbyte[] Packed, int[] Offset, float[] Scale, float[] Bias);
+    internal sealed record Case(int M, int N, int K, byte[] A, sbyte[] W, sbyte[] Packed, int[] Offset, float[] Scale, float[] Bias);
 
-    private static Case Make(Random random, int m, int n, int k, bool extreme)
+    internal static Case Make(Random random, int m, int n, int k, bool extreme)
     {
         int kp = GemmInt8.PaddedDepth(k), columns = GemmInt8.PaddedColumns(n);
         var a = new byte[m * kp];

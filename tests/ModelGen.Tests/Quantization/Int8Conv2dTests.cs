@@ -5,8 +5,8 @@ using Xunit;
 namespace ModelGen.Tests.Quantization;
 
 /// <summary>
-/// One Int8Conv2d against a reference built from its own int8 codes (exact up to float rounding), against the
-/// float convolution (within the quantisation error bound), and on every GEMM path bit for bit against scalar.
+/// One Int8Conv2d against a reference built from its own int8 codes (exact up to float rounding) and against the
+/// float convolution (within the quantisation error bound). Every path bit for bit: Int8Conv2dKernelTests.
 /// </summary>
 public class Int8Conv2dTests
 {
@@ -21,50 +21,14 @@ public class Int8Conv2dTests
         { 2, 9, 12, 3, 4, 3, 3, 0, 1, false },   // stride 3 dropping the last rows and columns
     };
 
-    private sealed record Case(Conv2dGeometry Geometry, int Batch, float[] X, float[] Weight, float[] Bias, Activation Activation);
-
-    private static Case Make(int inC, int h, int w, int outC, int kh, int kw, int stride, int padding, int dilation, bool relu, int seed)
-    {
-        var g = new Conv2dGeometry(inC, h, w, outC, kh, kw, stride, stride, padding, padding, dilation, dilation, 1);
-        var random = new Random(seed);
-        const int batch = 3;
-        float Uniform(double low, double high) => (float)(low + random.NextDouble() * (high - low));
-        float bound = 1f / MathF.Sqrt(g.ColumnRows);
-        float[] weight = Enumerable.Range(0, g.WeightLength).Select(_ => Uniform(-bound, bound)).ToArray();
-        float[] bias = Enumerable.Range(0, outC).Select(_ => Uniform(-0.5, 0.5)).ToArray();
-        float[] x = Enumerable.Range(0, batch * g.InputImageLength).Select(_ => Uniform(-1, 2)).ToArray();
-        return new Case(g, batch, x, weight, bias, relu ? Activation.Relu : Activation.None);
-    }
-
-    private static Int8Conv2d Calibrated(Case c)
-    {
-        Int8Conv2d layer = Int8Conv2d.FromFloat("conv", c.Geometry, c.Weight, c.Bias, c.Activation);
-        layer.BeginCalibration(Calibration.MinMax);
-        var y = new float[c.Batch * c.Geometry.OutputImageLength];
-        Assert.False(layer.TryForward(c.Batch, c.X, y)); // calibrating: the caller's float convolution runs
-        layer.EndCalibration(Calibration.MinMax);
-        return layer;
-    }
-
-    private static float[] Run(Int8Conv2d layer, Case c, Int8Path path)
-    {
-        var y = new float[c.Batch * c.Geometry.OutputImageLength];
-        Array.Fill(y, float.NaN); // anything not written stays NaN and fails the comparisons
-        Int8Path saved = GemmInt8.ForcedPath;
-        GemmInt8.ForcedPath = path;
-        try { Assert.True(layer.TryForward(c.Batch, c.X, y)); }
-        finally { GemmInt8.ForcedPath = saved; }
-        return y;
-    }
-
     [Theory]
     [MemberData(nameof(Geometries))]
     public void TryForward_Calibrated_MatchesDequantizedReferenceAndFloatWithinErrorBound(int inC, int h, int w, int outC, int kh, int kw, int stride, int padding, int dilation, bool relu)
     {
-        Case c = Make(inC, h, w, outC, kh, kw, stride, padding, dilation, relu, seed: 11);
+        Int8Conv2dKernelTests.Case c = Int8Conv2dKernelTests.Make(inC, h, w, outC, kh, kw, stride, padding, dilation, relu, batch: 3, seed: 11);
         Conv2dGeometry g = c.Geometry;
-        Int8Conv2d layer = Calibrated(c);
-        float[] actual = Run(layer, c, Int8Path.Auto);
+        Int8Conv2d layer = Int8Conv2dKernelTests.Calibrated(c);
+        float[] actual = Int8Conv2dKernelTests.Run(layer, c, Int8Path.Auto);
 
         var expected = new float[actual.Length];
         Convolution.Conv2dForward<float>(c.X, c.Weight, c.Bias, expected, c.Batch, g, new float[g.WorkspaceSize], c.Activation);
@@ -103,23 +67,6 @@ public class Int8Conv2dTests
                 $"output {at}: int8 {actual[at]}, from its own codes {reference}");
             Assert.True(Math.Abs(actual[at] - expected[at]) <= bound + 1e-5, $"output {at}: int8 {actual[at]}, float {expected[at]}, bound {bound}");
         }
-    }
-
-    [Theory]
-    [MemberData(nameof(Geometries))]
-    public void TryForward_EveryVectorPath_BitIdenticalToScalar(int inC, int h, int w, int outC, int kh, int kw, int stride, int padding, int dilation, bool relu)
-    {
-        Case c = Make(inC, h, w, outC, kh, kw, stride, padding, dilation, relu, seed: 12);
-        Int8Conv2d layer = Calibrated(c);
-        float[] scalar = Run(layer, c, Int8Path.Scalar);
-        int compared = 0;
-        foreach (Int8Path path in new[] { Int8Path.Avx2, Int8Path.Avx512 })
-        {
-            if (!GemmInt8.IsSupported(path)) continue;
-            Assert.Equal(scalar, Run(layer, c, path));
-            compared++;
-        }
-        Assert.True(compared > 0 || !GemmInt8.IsSupported(Int8Path.Avx2), "no vector path ran on a machine that has AVX2");
     }
 
     [Fact]
