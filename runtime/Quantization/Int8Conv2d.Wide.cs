@@ -61,10 +61,11 @@ public sealed partial class Int8Conv2d
 
     /// <summary>
     /// Whether the wide kernel reads each output pixel's taps in place, kernel row by kernel row, from the
-    /// channels-last plane (an implicit GEMM, <see cref="GemmInt8.MultiplyRows"/>): with dilation 1 a kernel row of
-    /// all channels is KW·InChannels contiguous bytes. Dilated convolutions gather im2col rows first.
+    /// channels-last plane (an implicit GEMM, <see cref="GemmInt8.MultiplyRows"/>): with horizontal dilation 1 a
+    /// kernel row of all channels is KW·InChannels contiguous bytes, and the rows lie DilationHeight plane rows
+    /// apart. Horizontally dilated convolutions gather im2col rows first.
     /// </summary>
-    internal static bool ReadsInPlace(in Conv2dGeometry g) => g.DilationHeight == 1 && g.DilationWidth == 1;
+    internal static bool ReadsInPlace(in Conv2dGeometry g) => g.DilationWidth == 1;
 
     /// <summary>
     /// Bytes of one kernel row in the wide kernel's depth: KW·InChannels, rounded up to whole depth groups when read
@@ -92,7 +93,8 @@ public sealed partial class Int8Conv2d
         ChannelsLastPlane(s.Codes, in g, (byte)o.ZeroPoint, s.Plane);
         if (o.RowOffsets != null)
         {
-            GemmInt8.MultiplyRows(pixels, g.OutChannels, g.KernelHeight, KernelRowBytes(in g), (nint)(g.InWidth + 2 * g.PaddingWidth) * g.InChannels,
+            nint kernelRowStride = (nint)g.DilationHeight * (g.InWidth + 2 * g.PaddingWidth) * g.InChannels;
+            GemmInt8.MultiplyRows(pixels, g.OutChannels, g.KernelHeight, KernelRowBytes(in g), kernelRowStride,
                 s.Plane, o.RowOffsets, o.Packed, o.Offset, o.Scale, o.Bias, o.Relu, s.Pixels, g.OutChannels);
         }
         else
@@ -167,9 +169,9 @@ public sealed partial class Int8Conv2d
     }
 
     /// <summary>
-    /// im2col from the channels-last plane: row r = oy·OutWidth + ox holds pixel (oy, ox)'s taps in (ky, kx, channel)
-    /// order, the packed weights' order; the row's tail up to PaddedDepth is 0. With dilation 1 a kernel row of all
-    /// channels is KW·InChannels contiguous bytes, one or two vector moves.
+    /// im2col from the channels-last plane, for horizontally dilated convolutions (the others read the plane in
+    /// place): row r = oy·OutWidth + ox holds pixel (oy, ox)'s taps in (ky, kx, channel) order, the packed weights'
+    /// order, each tap's channels one move; the row's tail up to PaddedDepth is 0.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static unsafe void Gather(byte* plane, in Conv2dGeometry g, byte* columns)
@@ -177,26 +179,18 @@ public sealed partial class Int8Conv2d
         int depth = g.ColumnRows, kp = GemmInt8.PaddedDepth(depth), outHeight = g.OutHeight, outWidth = g.OutWidth;
         int channels = g.InChannels, kh = g.KernelHeight, kw = g.KernelWidth, strideH = g.StrideHeight, strideW = g.StrideWidth;
         int dilationH = g.DilationHeight, dilationW = g.DilationWidth;
-        int rowBytes = (g.InWidth + 2 * g.PaddingWidth) * channels, run = kw * channels;
+        int rowBytes = (g.InWidth + 2 * g.PaddingWidth) * channels;
         byte* row = columns;
         for (int oy = 0; oy < outHeight; oy++)
         {
             for (int ox = 0; ox < outWidth; ox++, row += kp)
             {
                 byte* origin = plane + (nint)oy * strideH * rowBytes + (nint)ox * strideW * channels;
-                // Runs are written in increasing offset: a move's bytes past its run land where a later run, the
+                // Taps are written in increasing offset: a move's bytes past its tap land where a later tap, the
                 // zeroed tail, the next row or the buffer's spare bytes are written.
-                if (dilationW == 1)
-                {
-                    for (int ky = 0; ky < kh; ky++)
-                        Move(row + ky * run, origin + (nint)ky * dilationH * rowBytes, run);
-                }
-                else
-                {
-                    for (int ky = 0; ky < kh; ky++)
-                        for (int kx = 0; kx < kw; kx++)
-                            Move(row + (ky * kw + kx) * channels, origin + (nint)ky * dilationH * rowBytes + kx * dilationW * channels, channels);
-                }
+                for (int ky = 0; ky < kh; ky++)
+                    for (int kx = 0; kx < kw; kx++)
+                        Move(row + (ky * kw + kx) * channels, origin + (nint)ky * dilationH * rowBytes + kx * dilationW * channels, channels);
                 for (int p = depth; p < kp; p++) row[p] = 0;
             }
         }

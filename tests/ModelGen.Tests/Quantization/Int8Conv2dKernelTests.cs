@@ -31,9 +31,10 @@ public class Int8Conv2dKernelTests
 
     internal sealed record Case(Conv2dGeometry Geometry, int Batch, float[] X, float[] Weight, float[] Bias, Activation Activation);
 
-    internal static Case Make(int inC, int h, int w, int outC, int kh, int kw, int stride, int padding, int dilation, bool relu, int batch, int seed)
+    internal static Case Make(int inC, int h, int w, int outC, int kh, int kw, int stride, int padding, int dilation, bool relu, int batch, int seed,
+        int? dilationWidth = null)
     {
-        var g = new Conv2dGeometry(inC, h, w, outC, kh, kw, stride, stride, padding, padding, dilation, dilation, 1);
+        var g = new Conv2dGeometry(inC, h, w, outC, kh, kw, stride, stride, padding, padding, dilation, dilationWidth ?? dilation, 1);
         var random = new Random(seed);
         float Uniform(double low, double high) => (float)(low + random.NextDouble() * (high - low));
         float bound = 1f / MathF.Sqrt(g.ColumnRows);
@@ -112,8 +113,19 @@ public class Int8Conv2dKernelTests
     [Theory]
     [MemberData(nameof(Geometries))]
     public void TryForward_EveryPath_BitIdenticalToOracle(int inC, int h, int w, int outC, int kh, int kw, int stride, int padding, int dilation, bool relu)
+        => AssertEveryPathMatchesOracle(Make(inC, h, w, outC, kh, kw, stride, padding, dilation, relu, batch: 3, seed: 21));
+
+    /// <summary>Dilated vertically only: the kernel rows are still contiguous, read in place two plane rows apart.</summary>
+    [Fact]
+    public void TryForward_VerticalDilationOnly_ReadsInPlaceBitIdenticalToOracle()
     {
-        Case c = Make(inC, h, w, outC, kh, kw, stride, padding, dilation, relu, batch: 3, seed: 21);
+        Case c = Make(6, 13, 9, 16, 3, 3, 1, 1, dilation: 2, true, batch: 2, seed: 23, dilationWidth: 1);
+        Assert.True(Int8Conv2d.ReadsInPlace(c.Geometry));
+        AssertEveryPathMatchesOracle(c);
+    }
+
+    private static void AssertEveryPathMatchesOracle(Case c)
+    {
         Int8Conv2d layer = Calibrated(c);
         Assert.True(layer.ZeroPoint > 0, "the inputs should straddle 0 so that padding is a nonzero code");
         float[] expected = Oracle(layer, c);
