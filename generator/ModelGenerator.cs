@@ -23,6 +23,7 @@ namespace ModelGen.Generator
         internal const string SpecStep = "ModelGen.Spec";
         internal const string CompileStep = "ModelGen.Compile";
         internal const string OptionsStep = "ModelGen.Options";
+        internal const string ModuleStep = "ModelGen.Module";
 
         /// <summary>The MSBuild property that turns the report (MG2001) on for every model; made visible by build/ModelGen.props.</summary>
         internal const string ReportProperty = "ModelGenReport";
@@ -52,6 +53,18 @@ namespace ModelGen.Generator
                 .Combine(options)
                 .Select(static (pair, ct) => Compile(pair.Left, pair.Right, ct))
                 .WithTrackingName(CompileStep);
+
+            // 4b. Each [Module] block gets Parameters(), Layers() and Initialize; models inline its Forward themselves.
+            IncrementalValuesProvider<ModuleParseResult> modules = context.SyntaxProvider
+                .ForAttributeWithMetadataName(ModelParser.ModuleAttributeName,
+                    static (node, _) => node is ClassDeclarationSyntax || node is RecordDeclarationSyntax,
+                    static (ctx, ct) => ModelParser.ParseModule(ctx, ct))
+                .WithTrackingName(ModuleStep);
+            context.RegisterSourceOutput(modules, static (spc, m) =>
+            {
+                foreach (DiagnosticInfo d in m.Diagnostics) spc.ReportDiagnostic(d.ToDiagnostic(m.Locations));
+                if (m.Spec != null) spc.AddSource(m.HintName, ModuleEmitter.Emit(m.Spec));
+            });
 
             // 5. Parse errors are reported where they are.
             context.RegisterSourceOutput(parsed, static (spc, p) =>

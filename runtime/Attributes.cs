@@ -34,3 +34,15 @@ public sealed class ShapeAttribute : Attribute
 public sealed class LossAttribute : Attribute
 {
 }
+
+/// <summary>
+/// Marks a partial class as a reusable block (PyTorch's <c>nn.Module</c> used inside a model): layer fields, other
+/// blocks and arrays of either, and a <c>Forward</c>. A model (or another block) holds it as a field, and the
+/// generator inlines its <c>Forward</c> into the model's graph, naming its parameters by their path
+/// (<c>blocks.0.conv1.weight</c>). The generator gives it <c>Parameters()</c>, <c>Initialize</c> and
+/// <c>Layers()</c> (<see cref="IModule"/>), but no <c>Compile</c>: compile the model that holds it.
+/// </summary>
+[AttributeUsage(AttributeTargets.Class, Inherited = false)]
+public sealed class ModuleAttribute : Attribute
+{
+}

@@ -78,6 +78,14 @@ namespace ModelGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor NonConstantLayerArgument = Error("MG0015",
             "Layer argument is not a constant", "Layer '{0}': argument '{1}' must be a compile-time constant so shapes are known at build time; use a literal or a const field (e.g. 'const int Hidden = 128;')");
 
+        /// <summary>"{0} cannot be traced: {1}".</summary>
+        public static readonly DiagnosticDescriptor RecursiveModel = Error("MG0016",
+            "Recursion in a model", "{0} cannot be traced: {1}");
+
+        /// <summary>"The layer list '{0}' cannot be traced: {1}".</summary>
+        public static readonly DiagnosticDescriptor UnknownListLength = Error("MG0017",
+            "Layer list whose length is not known at build time", "The layer list '{0}' cannot be traced: {1}");
+
         private static DiagnosticDescriptor Warning(string id, string title, string format)
             => new DiagnosticDescriptor(id, title, format, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpRoot + id + ".md");
 
@@ -138,6 +146,8 @@ namespace ModelGen.Generator.Diagnostics
                 case "MG0007": return InvalidLayer;
                 case "MG0008": return InvalidModel;
                 case "MG0009": return OperandShapeMismatch;
+                case "MG0016": return RecursiveModel;
+                case "MG0017": return UnknownListLength;
                 case "MG0010": return LoopNotTraceable;
                 case "MG0011": return DataDependentBranch;
                 case "MG0012": return UnknownCall;

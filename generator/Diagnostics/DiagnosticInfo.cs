@@ -1,5 +1,6 @@
 using System;
 using System.Collections.Immutable;
+using System.Linq;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Text;
 using ModelGen.Generator.Common;
@@ -81,6 +82,17 @@ namespace ModelGen.Generator.Diagnostics
         public ModelErrorException(DiagnosticInfo diagnostic) : base(diagnostic.Id) => Diagnostic = diagnostic;
 
         public DiagnosticInfo Diagnostic { get; }
+
+        /// <summary>Whether the message already says which inlined call it happened in.</summary>
+        public bool HasCallContext { get; private set; }
+
+        /// <summary>The same stop, its last argument followed by <paramref name="context"/> (" (called from Forward, line 31)").</summary>
+        public ModelErrorException WithCallContext(string context)
+        {
+            var args = Diagnostic.Args.ToArray();
+            if (args.Length > 0) args[args.Length - 1] += context;
+            return new ModelErrorException(Diagnostic with { Args = EquatableArray.Create(args) }) { HasCallContext = true };
+        }
 
         /// <summary>The same stop, with facts for a code fix added to its diagnostic.</summary>
         public ModelErrorException WithProperties(params DiagnosticProperty[] properties)

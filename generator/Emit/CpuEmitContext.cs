@@ -39,8 +39,14 @@ namespace ModelGen.Generator.Emit
         /// <summary>Static fields of the Compiled class, such as kernel geometries.</summary>
         public StaticFields Fields { get; }
 
-        /// <summary>The model's layer field <paramref name="name"/>, as an expression in the Compiled class.</summary>
-        public string Layer(string name) => "_model." + name;
+        /// <summary>The model's layer <paramref name="name"/> (a dotted path inside blocks), as an expression in the Compiled class.</summary>
+        public string Layer(string name) => name.Contains(".") ? LayerField(name) : "_model." + name;
+
+        /// <summary>The Compiled field that holds a layer inside a block: "blocks.0.bn1" is <c>_layer_blocks__0__bn1</c>.</summary>
+        public static string LayerField(string path) => "_layer_" + path.Replace(".", "__");
+
+        /// <summary>The Compiled field holding output <paramref name="index"/> of Forward: <c>_output</c>, then <c>_output1</c>, ...</summary>
+        public static string OutputField(int index) => index == 0 ? "_output" : "_output" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         /// <summary>The plan's shared scratch buffer, <paramref name="size"/> elements long.</summary>
         public string Workspace(SizeExpr size) => $"{_slotPrefix}w.AsSpan(0, {size.ToCode(Batch)})";
@@ -66,7 +72,7 @@ namespace ModelGen.Generator.Emit
                 case BufferKind.Label: return Graph[id].Name + ".AsSpan()";
                 case BufferKind.Param: return $"_p{buffer.Index}.Value.AsSpan()";
                 case BufferKind.ParamGrad: return $"_p{buffer.Index}.Grad.AsSpan()";
-                case BufferKind.Output: return "_output.AsSpan()";
+                case BufferKind.Output: return OutputField(buffer.Index) + ".AsSpan()";
                 default: throw new InvalidOperationException($"%{id} is a constant and has no buffer");
             }
         }
@@ -85,7 +91,7 @@ namespace ModelGen.Generator.Emit
                 case BufferKind.Label: return Graph[id].Name + ".AsReadOnlySpan()";
                 case BufferKind.Param: return $"_p{buffer.Index}.Value.AsReadOnlySpan()";
                 case BufferKind.ParamGrad: return $"_p{buffer.Index}.Grad.AsReadOnlySpan()";
-                case BufferKind.Output: return "_output.AsReadOnlySpan()";
+                case BufferKind.Output: return OutputField(buffer.Index) + ".AsReadOnlySpan()";
                 default: return Span(id);
             }
         }

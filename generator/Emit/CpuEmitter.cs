@@ -18,9 +18,9 @@ namespace ModelGen.Generator.Emit
         {
             var kernels = new ElementwiseKernels();
             var fields = new StaticFields();
-            string input = spec.Forward.Parameters[0].Name;
+            // Forward's inputs, in declaration order, as the compiled methods take them.
+            string input = string.Join(", ", spec.Forward.Parameters.Select(p => p.Name));
             Graph inference = compiled.Inference;
-            Node output = inference[inference.Output];
             // Every schedule of a method shares one set of slot arrays: a compiled model runs one of them (chosen at
             // Compile by CompileOptions.Passes), so each array is sized for the largest of its uses.
             MemoryPlan[] forwardPlans = SharedSlots(compiled.Forward);
@@ -39,7 +39,8 @@ namespace ModelGen.Generator.Emit
             for (int i = 0; i < traced.Parameters.Count; i++) w.Line($"private readonly Parameter _p{i};");
             WriteSlotFields(w, Slots(forwardPlans), "_f");
             if (trainingPlans != null) WriteSlotFields(w, Slots(trainingPlans), "_t");
-            w.Line("private readonly Tensor _output;");
+            w.Line("private readonly Tensor " + string.Join(", ", inference.Outputs.Select((_, i) => CpuEmitContext.OutputField(i))) + ";");
+            foreach (LayerSpec nested in NestedLayers(spec)) w.Line($"private readonly {nested.Kind} {CpuEmitContext.LayerField(nested.Name)};");
             if (compiled.Forward.Count > 1) w.Line("private readonly int _forwardSchedule;");
             if (compiled.TrainingSchedules?.Count > 1) w.Line("private readonly int _trainingSchedule;");
             int8.WriteFields(w);
@@ -58,8 +59,22 @@ namespace ModelGen.Generator.Emit
                 w.Line((compiled.TrainingSchedules.Count > 1 ? "_trainingSchedule = " : "") + "CompiledChecks.Schedule(TrainingScheduleOf, options.EnabledPasses);");
             WriteSlotAllocations(w, Slots(forwardPlans), "_f");
             if (trainingPlans != null) WriteSlotAllocations(w, Slots(trainingPlans), "_t");
-            string outputDims = string.Join(", ", output.Shape.Dims.Select(d => d.ToCode("B")));
-            w.Line($"_output = Tensor.CreateBuffer(DType.Float32, {output.Shape.Count.ToCode("B")}, {outputDims});");
+            for (int i = 0; i < inference.Outputs.Count; i++)
+            {
+                Shape shape = inference[inference.Outputs[i]].Shape;
+                string dims = string.Join(", ", shape.Dims.Select(d => d.ToCode("B")));
+                w.Line($"{CpuEmitContext.OutputField(i)} = Tensor.CreateBuffer(DType.Float32, {shape.Count.ToCode("B")}{(dims.Length > 0 ? ", " + dims : "")});");
+            }
+            if (NestedLayers(spec).Any())
+            {
+                // Layers inside blocks are private to their block: reached once, by path, through the model's Layers().
+                w.Line("IReadOnlyList<(string Name, ILayer Layer)> layers = model.Layers();");
+                for (int i = 0; i < spec.Layers.Count; i++)
+                {
+                    if (spec.Layers[i].Name.Contains("."))
+                        w.Line($"{CpuEmitContext.LayerField(spec.Layers[i].Name)} = ({spec.Layers[i].Kind})layers[{Format.Int(i)}].Layer; // {spec.Layers[i].Name}");
+                }
+            }
             packed.WriteCreation(w);
             int8.WriteCreation(w, inference);
             w.Close();
@@ -69,7 +84,7 @@ namespace ModelGen.Generator.Emit
             Int8Sites.WriteProperty(w);
             WriteKernelCounts(w, compiled);
 
-            WriteForward(w, input, traced, compiled.Forward, forwardPlans, kernels, fields, int8, packed);
+            WriteForward(w, spec, input, traced, compiled.Forward, forwardPlans, kernels, fields, int8, packed);
             if (compiled.TrainingSchedules != null && trainingPlans != null)
                 WriteTraining(w, spec, input, traced, compiled.TrainingSchedules, trainingPlans, kernels, fields);
 
@@ -197,20 +212,26 @@ namespace ModelGen.Generator.Emit
             return $"{what} without {names} (CompileOptions.Passes); other settings that compile to the same graph run it too.";
         }
 
-        private static void WriteForward(SourceWriter w, string input, Graph traced, Schedules schedules, MemoryPlan[] plans, ElementwiseKernels kernels, StaticFields fields, Int8Sites int8, PackedWeights packed)
+        private static void WriteForward(SourceWriter w, ModelSpec spec, string input, Graph traced, Schedules schedules, MemoryPlan[] plans, ElementwiseKernels kernels, StaticFields fields, Int8Sites int8, PackedWeights packed)
         {
+            Graph first = schedules.Graphs[0];
+            string returned = first.Outputs.Count == 1
+                ? "_output"
+                : "(" + string.Join(", ", first.Outputs.Select((_, i) => CpuEmitContext.OutputField(i))) + ")";
             w.Line();
             w.Line("/// <summary>Inference: runs the compiled forward pass on a batch of up to MaxBatch rows.</summary>");
             w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
-            w.Open($"public Tensor Forward(Tensor {input})");
+            w.Open($"public {ReturnType(spec)} Forward({Typed(input)})");
             w.Line("ObjectDisposedException.ThrowIf(_disposed, this);");
-            WriteBatchCheck(w, traced, input);
-            Node output = schedules.Graphs[0][schedules.Graphs[0].Output];
-            if (output.Shape.IsSymbolic) w.Line("_output.SetLeadingDim(B);");
+            WriteBatchCheck(w, traced);
+            for (int i = 0; i < first.Outputs.Count; i++)
+            {
+                if (first[first.Outputs[i]].Shape.IsSymbolic) w.Line($"{CpuEmitContext.OutputField(i)}.SetLeadingDim(B);");
+            }
             if (schedules.Count == 1)
             {
                 WriteBody(w, schedules.Graphs[0], plans[0], "_f", kernels, fields, int8, packed);
-                w.Line("return _output;");
+                w.Line($"return {returned};");
                 w.Close();
                 return;
             }
@@ -218,7 +239,7 @@ namespace ModelGen.Generator.Emit
             for (int i = 0; i < schedules.Count; i++)
                 w.Line($"{(i == schedules.Count - 1 ? "default" : "case " + Format.Int(i))}: {ScheduleName("RunForward", schedules, i)}({input}, B); break;");
             w.Close();
-            w.Line("return _output;");
+            w.Line($"return {returned};");
             w.Close();
             for (int i = 0; i < schedules.Count; i++)
             {
@@ -231,7 +252,7 @@ namespace ModelGen.Generator.Emit
         private static void WriteSchedule(SourceWriter w, string signature, string summary, string parameters, Graph graph, MemoryPlan plan,
             string slotPrefix, ElementwiseKernels kernels, StaticFields fields, Int8Sites? int8 = null, PackedWeights? packed = null)
         {
-            string typed = string.Join(", ", parameters.Split(new[] { ", " }, System.StringSplitOptions.None).Select(p => "Tensor " + p));
+            string typed = Typed(parameters);
             w.Line();
             w.Line($"/// <summary>{summary}</summary>");
             w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
@@ -251,9 +272,9 @@ namespace ModelGen.Generator.Emit
             w.Line();
             w.Line("/// <summary>Forward, loss and backward: writes every parameter's gradient into its Grad (overwriting) and returns the loss.</summary>");
             w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
-            w.Open($"public float ComputeGradients(Tensor {input}{labelParameters})");
+            w.Open($"public float ComputeGradients({Typed(input)}{labelParameters})");
             w.Line("ObjectDisposedException.ThrowIf(_disposed, this);");
-            WriteBatchCheck(w, traced, input);
+            WriteBatchCheck(w, traced);
             // Checked from the traced graph: a label the loss ignores is still an argument to check.
             foreach (Node label in traced.Nodes.Where(n => n.Op == OpKind.Label))
             {
@@ -287,19 +308,41 @@ namespace ModelGen.Generator.Emit
 
             w.Line();
             w.Line("/// <summary>One training step: forward, loss, backward, then the optimizer's step. Returns the loss.</summary>");
-            w.Open($"public float TrainStep(Tensor {input}{labelParameters}, IOptimizer optimizer)");
+            w.Open($"public float TrainStep({Typed(input)}{labelParameters}, IOptimizer optimizer)");
             w.Line($"float loss = ComputeGradients({input}{labelArguments});");
             w.Line("optimizer.Step();");
             w.Line("return loss;");
             w.Close();
         }
 
-        /// <summary>Checks the caller's input against its traced shape and binds B to its batch size.</summary>
-        private static void WriteBatchCheck(SourceWriter w, Graph traced, string name)
+        /// <summary>
+        /// Checks each input against its traced shape and binds B to the batch size: the first input with a batch
+        /// dimension binds it, and every other input with one must agree.
+        /// </summary>
+        private static void WriteBatchCheck(SourceWriter w, Graph traced)
         {
-            Node node = traced.Nodes.First(n => n.Op == OpKind.Input);
-            w.Line($"int B = CompiledChecks.Batch({name}, {Format.String(name)}, DType.Float32, {ExpectedDims(node.Shape)}, MaxBatch);");
+            Node[] inputs = traced.Nodes.Where(n => n.Op == OpKind.Input).ToArray();
+            Node binding = inputs.FirstOrDefault(n => n.Shape.IsSymbolic) ?? inputs[0];
+            w.Line($"int B = {BatchCheck(binding)};");
+            foreach (Node input in inputs.Where(n => n != binding))
+                w.Line(input.Shape.IsSymbolic ? $"CompiledChecks.SameBatch(B, {BatchCheck(input)}, {Format.String(input.Name)});" : BatchCheck(input) + ";");
         }
+
+        private static string BatchCheck(Node input)
+            => $"CompiledChecks.Batch({input.Name}, {Format.String(input.Name)}, {(input.Type == ElementType.Int32 ? "DType.Int32" : "DType.Float32")}, {ExpectedDims(input.Shape)}, MaxBatch)";
+
+        /// <summary>"Tensor a, Tensor b" from "a, b".</summary>
+        private static string Typed(string parameters)
+            => string.Join(", ", parameters.Split(new[] { ", " }, System.StringSplitOptions.None).Select(p => "Tensor " + p));
+
+        /// <summary>What compiled Forward returns: Tensor, or the tuple type Forward declares, element names kept.</summary>
+        private static string ReturnType(ModelSpec spec)
+            => spec.OutputNames.Count == 0
+                ? "Tensor"
+                : "(" + string.Join(", ", spec.OutputNames.Select(n => n.Length == 0 ? "Tensor" : "Tensor " + n)) + ")";
+
+        /// <summary>Layers inside blocks, which compiled code reaches through fields set at Compile.</summary>
+        private static System.Collections.Generic.IEnumerable<LayerSpec> NestedLayers(ModelSpec spec) => spec.Layers.Where(l => l.Name.Contains("."));
 
         /// <summary>The expected dims with -1 for the batch, as a stack-allocated span.</summary>
         private static string ExpectedDims(Shape shape)

@@ -26,9 +26,16 @@ namespace ModelGen.Generator.Emit
             if (spec.Namespace.Length > 0) w.Line($"namespace {spec.Namespace};").Line();
 
             w.Open($"partial class {spec.ClassName} : IModel");
-            WriteParameters(w, traced);
-            WriteInitialize(w, spec);
-            WriteLayers(w, spec);
+            if (ModuleEmitter.HasBlocks(spec))
+            {
+                WriteTree(w, spec, traced);
+            }
+            else
+            {
+                WriteParameters(w, traced);
+                WriteInitialize(w, spec);
+                WriteLayers(w, spec);
+            }
             WriteGraph(w, traced);
             w.Line();
             w.Line("/// <summary>Compiles the model for the CPU: plans every buffer for <see cref=\"CompileOptions.MaxBatch\"/> once.</summary>");
@@ -68,6 +75,32 @@ namespace ModelGen.Generator.Emit
             w.Open("public IReadOnlyList<(string Name, ILayer Layer)> Layers() => __layers ??= new (string Name, ILayer Layer)[]");
             foreach (LayerSpec layer in spec.Layers) w.Line($"({Format.String(layer.Name)}, {layer.Name}),");
             w.Close(";");
+        }
+
+        /// <summary>
+        /// Parameters(), Initialize and Layers() of a model built from blocks: the runtime walks its fields, and the
+        /// parameter names are checked once against the traced list that compiled code indexes.
+        /// </summary>
+        private static void WriteTree(SourceWriter w, ModelSpec spec, Graph traced)
+        {
+            string children = ModuleEmitter.Children(spec.Fields);
+            w.Line("private Parameter[]? __parameters;");
+            w.Line();
+            w.Line("/// <summary>The parameter names traced at build time, in the order compiled code indexes them.</summary>");
+            w.Open("private static readonly string[] __parameterNames =");
+            foreach (ParameterInfo p in traced.Parameters) w.Line(Format.String(p.Name) + ",");
+            w.Close(";");
+            w.Line();
+            w.Line("/// <summary>The model's parameters, named as PyTorch names them (blocks.0.conv1.weight), in declaration order.</summary>");
+            w.Line($"public IReadOnlyList<Parameter> Parameters() => __parameters ??= ModuleTree.ToParameters(ModuleTree.NamedParameters({children}), __parameterNames);");
+            w.Line();
+            w.Line("/// <summary>Re-initialises every layer, in blocks too, as PyTorch does by default, deterministically from <paramref name=\"seed\"/>.</summary>");
+            w.Line($"public void Initialize(int seed) => ModuleTree.ResetParameters(new Rng(unchecked((ulong)seed)), {children});");
+            w.Line();
+            w.Line("private (string Name, ILayer Layer)[]? __layers;");
+            w.Line();
+            w.Line("/// <summary>Every layer of the model, in blocks too, with its dotted path, in declaration order.</summary>");
+            w.Line($"public IReadOnlyList<(string Name, ILayer Layer)> Layers() => __layers ??= ModuleTree.Layers({children});");
         }
 
         private static void WriteGraph(SourceWriter w, Graph traced)

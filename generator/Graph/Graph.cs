@@ -5,7 +5,7 @@ using ModelGen.Generator.Common;
 namespace ModelGen.Generator.IR
 {
     /// <summary>
-    /// The IR of one model: nodes in schedule order, the forward output, the loss (or -1), the parameter
+    /// The IR of one model: nodes in schedule order, the forward outputs (one per element of a returned tuple), the loss (or -1), the parameter
     /// gradients (after differentiation), the parameters and the batch symbol. Immutable and value-equatable;
     /// passes make new graphs through <see cref="GraphBuilder"/>.
     /// </summary>
@@ -13,7 +13,7 @@ namespace ModelGen.Generator.IR
         string ModelName,
         string BatchSymbol,
         EquatableArray<Node> Nodes,
-        int Output,
+        EquatableArray<int> Outputs,
         int Loss,
         EquatableArray<GradientBinding> Gradients,
         EquatableArray<ParameterInfo> Parameters)
@@ -22,12 +22,18 @@ namespace ModelGen.Generator.IR
 
         public int Count => Nodes.Count;
 
+        /// <summary>The first output (most models have one), or -1.</summary>
+        public int Output => Outputs.Count > 0 ? Outputs[0] : -1;
+
+        /// <summary>Whether <paramref name="id"/> is one of the forward outputs.</summary>
+        public bool IsOutput(int id) => Outputs.Contains(id);
+
         /// <summary>The nodes that must survive every pass: the output, the loss and the gradients.</summary>
         public IEnumerable<int> Roots
         {
             get
             {
-                if (Output >= 0) yield return Output;
+                foreach (int output in Outputs) yield return output;
                 if (Loss >= 0) yield return Loss;
                 foreach (GradientBinding g in Gradients) yield return g.Node;
             }

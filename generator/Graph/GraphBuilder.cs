@@ -19,7 +19,7 @@ namespace ModelGen.Generator.IR
         public GraphBuilder(Graph graph) : this(graph.ModelName, graph.BatchSymbol, graph.Parameters)
         {
             _nodes.AddRange(graph.Nodes);
-            Output = graph.Output;
+            Outputs = graph.Outputs.ToList();
             Loss = graph.Loss;
             Gradients = graph.Gradients.ToList();
         }
@@ -30,7 +30,8 @@ namespace ModelGen.Generator.IR
 
         public List<ParameterInfo> Parameters { get; }
 
-        public int Output { get; set; } = -1;
+        /// <summary>The forward outputs, in the order Forward returns them.</summary>
+        public List<int> Outputs { get; private set; } = new List<int>();
 
         public int Loss { get; set; } = -1;
 
@@ -53,7 +54,7 @@ namespace ModelGen.Generator.IR
         public void Replace(int id, Node node) => _nodes[id] = node with { Id = id };
 
         public Graph ToGraph()
-            => new Graph(ModelName, BatchSymbol, _nodes.ToEquatableArray(), Output, Loss, Gradients.ToEquatableArray(), Parameters.ToEquatableArray());
+            => new Graph(ModelName, BatchSymbol, _nodes.ToEquatableArray(), Outputs.ToEquatableArray(), Loss, Gradients.ToEquatableArray(), Parameters.ToEquatableArray());
 
         /// <summary>
         /// Keeps only the nodes marked live, in order, renumbering ids and inputs; roots are remapped too.
@@ -72,7 +73,7 @@ namespace ModelGen.Generator.IR
             return graph with
             {
                 Nodes = nodes.ToEquatableArray(),
-                Output = graph.Output >= 0 ? map[graph.Output] : -1,
+                Outputs = graph.Outputs.Select(o => map[o]).ToEquatableArray(),
                 Loss = graph.Loss >= 0 ? map[graph.Loss] : -1,
                 Gradients = graph.Gradients.Select(g => new GradientBinding(g.Parameter, map[g.Node])).ToEquatableArray(),
             };

@@ -23,7 +23,7 @@ namespace ModelGen.Generator.IR
                 if (plan != null && node.Op != OpKind.Const) text.Append("  -> ").Append(BufferName(graph, plan.Buffers[node.Id]));
                 text.Append('\n');
             }
-            text.Append("  output %").Append(graph.Output).Append('\n');
+            text.Append("  output ").Append(string.Join(", ", graph.Outputs.Select(o => "%" + o.ToString(System.Globalization.CultureInfo.InvariantCulture)))).Append('\n');
             if (graph.Loss >= 0) text.Append("  loss %").Append(graph.Loss).Append('\n');
             foreach (GradientBinding g in graph.Gradients)
                 text.Append("  grad ").Append(graph.Parameters[g.Parameter].Name).Append(" = %").Append(g.Node).Append('\n');
@@ -61,6 +61,7 @@ namespace ModelGen.Generator.IR
                 case BufferKind.Slot: return "s" + buffer.Index;
                 case BufferKind.Param: return graph.Parameters[buffer.Index].Name;
                 case BufferKind.ParamGrad: return graph.Parameters[buffer.Index].Name + ".grad";
+                case BufferKind.Output when buffer.Index > 0: return "output" + buffer.Index.ToString(System.Globalization.CultureInfo.InvariantCulture);
                 default: return buffer.Kind.ToString().ToLowerInvariant();
             }
         }

@@ -84,22 +84,32 @@ namespace ModelGen.Generator.IR
                 _layers[layer.Name] = (layer, definition, first);
             }
 
-            ParamSpec input = _spec.Forward.Parameters[0];
-            Builder.BatchSymbol = input.Shape.Select(d => d.Symbol).FirstOrDefault(s => s != null) ?? "";
-            _locals[input.Name] = Add(new Node(-1, OpKind.Input, EquatableArray<int>.Empty, ShapeOf(input), input.Origin) { Name = input.Name });
-            Builder.Output = TraceBody(_spec.Forward);
-            // The compiled Forward writes its own output tensor, so returning a source itself needs a copy.
-            OpKind returned = this[Builder.Output].Op;
-            if (returned == OpKind.Input || returned == OpKind.Param || returned == OpKind.Const)
-                Builder.Output = Builder.Add(OpKind.Copy, this[Builder.Output].Shape, _spec.Forward.Origin, Builder.Output);
-            if (this[Builder.Output].Type != ElementType.Float32)
-                throw Fail(DiagnosticDescriptors.InvalidModel, _spec.Forward.Origin, _spec.ClassName, "Forward must return a float tensor");
+            // Every Forward parameter is an input; the first named leading dimension is the batch.
+            Builder.BatchSymbol = _spec.Forward.Parameters.SelectMany(p => p.Shape.Select(d => d.Symbol)).FirstOrDefault(s => s != null) ?? "";
+            foreach (ParamSpec input in _spec.Forward.Parameters)
+                _locals[input.Name] = Add(new Node(-1, OpKind.Input, EquatableArray<int>.Empty, ShapeOf(input), input.Origin) { Name = input.Name });
+            foreach (int returned in TraceBody(_spec.Forward))
+            {
+                // The compiled Forward writes its own output tensors, so returning a source, or one value twice, needs a copy.
+                OpKind op = this[returned].Op;
+                bool copy = op == OpKind.Input || op == OpKind.Param || op == OpKind.Const || Builder.Outputs.Contains(returned);
+                int output = copy ? Builder.Add(OpKind.Copy, this[returned].Shape, _spec.Forward.Origin, returned) : returned;
+                if (this[output].Type != ElementType.Float32)
+                    throw Fail(DiagnosticDescriptors.InvalidModel, _spec.Forward.Origin, _spec.ClassName, "Forward must return float tensors");
+                Builder.Outputs.Add(output);
+            }
 
             if (_spec.Loss == null) return;
-            _locals = new Dictionary<string, int>(System.StringComparer.Ordinal) { [_spec.Loss.Parameters[0].Name] = Builder.Output };
+            ParamSpec received = _spec.Loss.Parameters[0];
+            _locals = new Dictionary<string, int>(System.StringComparer.Ordinal);
+            if (received.TupleArity == 0) _locals[received.Name] = Builder.Outputs[0];
+            for (int i = 0; i < received.TupleArity; i++) _locals[received.Name + ".Item" + Format.Int(i + 1)] = Builder.Outputs[i];
             foreach (ParamSpec label in _spec.Loss.Parameters.Skip(1))
                 _locals[label.Name] = Add(new Node(-1, OpKind.Label, EquatableArray<int>.Empty, ShapeOf(label), label.Origin) { Name = label.Name });
-            int loss = TraceBody(_spec.Loss);
+            int[] losses = TraceBody(_spec.Loss);
+            if (losses.Length != 1)
+                throw Fail(DiagnosticDescriptors.LossInputsMismatch, _spec.Loss.Origin, _spec.Loss.Name, "a loss returns one scalar tensor, not a tuple");
+            int loss = losses[0];
             if (this[loss].Shape.Rank != 0)
                 throw Fail(DiagnosticDescriptors.LossInputsMismatch, _spec.Loss.Origin, _spec.Loss.Name,
                     $"a loss must reduce to a scalar, but it returns {this[loss].Shape}; end it with a loss such as CrossEntropy, or Mean(...)");
@@ -120,19 +130,35 @@ namespace ModelGen.Generator.IR
             return Shape.Of(dims);
         }
 
-        private int TraceBody(MethodSpec method)
+        /// <summary>Traces a method's statements; returns what it returns, one node per element of a returned tuple.</summary>
+        private int[] TraceBody(MethodSpec method)
         {
             foreach (StmtSpec statement in method.Body)
             {
                 _cancellation.ThrowIfCancellationRequested();
+                if (statement.Kind == StmtKind.Return && statement.Value.Kind == ExprKind.Tuple) return TraceArgs(statement.Value);
                 int value = TraceExpr(statement.Value);
-                if (statement.Kind == StmtKind.Return) return value;
+                if (statement.Kind == StmtKind.Return) return new[] { value };
                 _locals[statement.Target] = value;
             }
             throw Fail(DiagnosticDescriptors.InvalidModel, method.Origin, _spec.ClassName, $"{method.Name} must end by returning a tensor");
         }
 
         private int TraceExpr(ExprSpec expr)
+        {
+            if (expr.CallContext.Length == 0) return TraceNode(expr);
+            try
+            {
+                return TraceNode(expr);
+            }
+            catch (ModelErrorException error) when (!error.HasCallContext)
+            {
+                // Inside an inlined block or helper: the message says which call led there.
+                throw error.WithCallContext(expr.CallContext);
+            }
+        }
+
+        private int TraceNode(ExprSpec expr)
         {
             switch (expr.Kind)
             {
@@ -146,6 +172,8 @@ namespace ModelGen.Generator.IR
                     return OperatorTable.Of(OpKind.Neg).Trace(this, expr, TraceArgs(expr));
                 case ExprKind.Binary:
                     return OperatorTable.Of(BinaryOp.KindOf(expr.Name)).Trace(this, expr, TraceArgs(expr));
+                case ExprKind.Tuple:
+                    throw Fail(DiagnosticDescriptors.UnsupportedConstruct, expr.Origin, "A tuple", "trace", "only Forward returns a tuple; take its elements apart first");
                 case ExprKind.LayerCall:
                 {
                     var (spec, definition, first) = _layers[expr.Name];

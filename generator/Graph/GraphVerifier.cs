@@ -1,3 +1,4 @@
+using System.Linq;
 using System;
 using ModelGen.Generator.Emit;
 using ModelGen.Generator.Ops;
@@ -22,7 +23,9 @@ namespace ModelGen.Generator.IR
                 foreach (int input in node.Inputs) Check(input >= 0 && input < id, node, $"input %{input} is not an earlier node");
                 CheckShapes(graph, node);
             }
-            Check(graph.Output >= 0 && graph.Output < graph.Count, null, "the output is not a node");
+            Check(graph.Outputs.Count > 0, null, "the graph has no output");
+            foreach (int output in graph.Outputs) Check(output >= 0 && output < graph.Count, null, "an output is not a node");
+            Check(graph.Outputs.Distinct().Count() == graph.Outputs.Count, null, "two outputs are one node; the tracer copies a repeated output");
             if (graph.Loss >= 0) Check(graph.Loss < graph.Count && graph[graph.Loss].Shape.Rank == 0, null, "the loss is not a scalar node");
             foreach (GradientBinding g in graph.Gradients)
             {

@@ -51,9 +51,8 @@ namespace ModelGen.Generator.Lints
                         break;
                 }
             }
-            if (graph[graph.Output].Op == OpKind.Dropout)
+            foreach (Node drop in graph.Outputs.Select(o => graph[o]).Where(n => n.Op == OpKind.Dropout))
             {
-                Node drop = graph[graph.Output];
                 found.Add(DiagnosticInfo.Create(DiagnosticDescriptors.DropoutPlacement, drop.Origin,
                     $"Dropout '{drop.Layer}' right before the output zeroes predictions while training; apply it to hidden features instead"));
             }

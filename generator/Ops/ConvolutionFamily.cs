@@ -132,7 +132,7 @@ namespace ModelGen.Generator.Ops
         /// </summary>
         public static int FusedInt8MaxPool(Graph graph, Node node)
         {
-            if (!RunsInt8(graph, node) || node.Id == graph.Output) return -1;
+            if (!RunsInt8(graph, node) || graph.IsOutput(node.Id)) return -1;
             int pool = -1;
             foreach (Node reader in graph.Nodes)
             {

@@ -9,16 +9,14 @@ namespace ModelGen.Generator.Parsing
 {
     /// <summary>
     /// Loops in traced methods. The graph is traced once, so a loop is traced only when its iterations are known at
-    /// build time: <c>for (int i = a; i &lt; b; i++)</c> with constant bounds is unrolled, its counter reading as the
-    /// constant of each iteration. Every other loop is MG0010.
+    /// build time: <c>for (int i = a; i &lt; b; i++)</c> with bounds known at build time is unrolled, its counter
+    /// reading as the constant of each iteration; <c>foreach</c> over a layer list is unrolled per element
+    /// (ModelParser.Inlining.cs). Every other loop is MG0010.
     /// </summary>
     internal sealed partial class ModelParser
     {
         /// <summary>More iterations than this are almost surely a mistake, and would make the generated code huge.</summary>
         private const int MaxUnrolledIterations = 64;
-
-        /// <summary>The value of each counter of a loop being unrolled, read where the body uses the counter.</summary>
-        private readonly Dictionary<ISymbol, int> _loopCounters = new Dictionary<ISymbol, int>(SymbolEqualityComparer.Default);
 
         private void Unroll(ForStatementSyntax loop, List<StmtSpec> into)
         {
@@ -42,10 +40,10 @@ namespace ModelGen.Generator.Parsing
             int errorsBefore = _diagnostics.Count;
             for (int value = start; value < end && _diagnostics.Count == errorsBefore; value++)
             {
-                _loopCounters[counter!] = value;
+                _frame.Constants[counter!] = value; // the counter reads as this iteration's constant
                 ParseStatement(loop.Statement, into);
             }
-            _loopCounters.Remove(counter!);
+            _frame.Constants.Remove(counter!);
         }
 
         /// <summary><c>for (int i = a; i &lt; b; i++)</c> (or <c>i &lt;= b</c>, <c>++i</c>, <c>i += 1</c>) with constant int a and b.</summary>
@@ -68,8 +66,11 @@ namespace ModelGen.Generator.Parsing
             return true;
         }
 
+        /// <summary>An int known at build time: a constant, or arithmetic over bound numbers, block fields and list lengths (<c>blocks.Length</c>).</summary>
         private int? ConstantInt(ExpressionSyntax expression)
-            => _model.GetConstantValue(expression, _cancellation) is { HasValue: true, Value: int value } ? value : (int?)null;
+            => TryEvaluate(_model.GetOperation(expression, _cancellation), _frame.Constants, _frame.Instance, out double value)
+               && value == System.Math.Floor(value) && value >= int.MinValue && value <= int.MaxValue
+                ? (int)value : (int?)null;
 
         private bool IsCounter(ExpressionSyntax expression, ILocalSymbol counter)
             => expression is IdentifierNameSyntax && SymbolEqualityComparer.Default.Equals(_model.GetSymbolInfo(expression, _cancellation).Symbol, counter);

@@ -16,15 +16,18 @@ namespace ModelGen.Generator.Parsing
         // The leftover MG0002 (expressions with no id of their own: member access, object creation, ...) says this instead.
         private const string SupportedExpressions = "use Ops calls (Relu(x), CrossEntropy(...)), layer calls (fc1.Forward(x)), tensor locals, numeric constants and + - * /";
 
-        private MethodSpec? ParseMethod(IMethodSymbol method, bool isLoss)
+        private MethodSpec? ParseMethod(IMethodSymbol method, bool isLoss, int forwardOutputs = 1)
         {
             _methodName = isLoss ? "loss" : "Forward";
             var syntax = method.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellation) as MethodDeclarationSyntax;
             if (syntax == null) return null;
             int errorsBefore = _diagnostics.Count;
+            _frame = new Frame(_root, "", _methodName);
+            _model = SemanticModelOf(syntax);
 
-            if (!IsTensor(method.ReturnType))
-                Report(DiagnosticDescriptors.InvalidModel, syntax.ReturnType, method.ContainingType.Name, $"{method.Name} must return a Tensor");
+            if (!IsTensor(method.ReturnType) && (isLoss || TensorTupleArity(method.ReturnType) < 2))
+                Report(DiagnosticDescriptors.InvalidModel, syntax.ReturnType, method.ContainingType.Name,
+                    isLoss ? $"{method.Name} must return a Tensor" : $"{method.Name} must return a Tensor or a tuple of Tensors, such as '(Tensor Logits, Tensor Embedding)'");
             if (method.IsStatic || method.IsGenericMethod)
                 Report(DiagnosticDescriptors.InvalidModel, syntax.Identifier.GetLocation(), method.ContainingType.Name, $"{method.Name} must be a non-generic instance method");
 
@@ -33,6 +36,17 @@ namespace ModelGen.Generator.Parsing
             {
                 IParameterSymbol parameter = method.Parameters[i];
                 var parameterSyntax = (ParameterSyntax)parameter.DeclaringSyntaxReferences[0].GetSyntax(_cancellation);
+                if (isLoss && i == 0 && forwardOutputs > 1)
+                {
+                    // The loss receives Forward's whole tuple; its elements read as locals "output.Item1", ...
+                    if (TensorTupleArity(parameter.Type) != forwardOutputs)
+                        Report(DiagnosticDescriptors.InvalidModel, parameterSyntax, method.ContainingType.Name,
+                            $"the [Loss] method's first parameter receives Forward's output, a tuple of {forwardOutputs} tensors; declare it with Forward's return type");
+                    else
+                        _frame.Tuples[parameter] = forwardOutputs;
+                    parameters.Add(new ParamSpec(parameter.Name, false, EquatableArray<DimSpec>.Empty, Origin(parameterSyntax)) { TupleArity = forwardOutputs });
+                    continue;
+                }
                 if (!IsTensor(parameter.Type) || parameter.RefKind != RefKind.None)
                 {
                     Report(DiagnosticDescriptors.InvalidModel, parameterSyntax, method.ContainingType.Name,
@@ -43,9 +57,9 @@ namespace ModelGen.Generator.Parsing
                 bool shapeInferred = isLoss && i == 0;
                 parameters.Add(ParseParameter(parameter, parameterSyntax, method.Name, shapeInferred));
             }
-            if (!isLoss && parameters.Count != 1 && _diagnostics.Count == errorsBefore)
+            if (!isLoss && parameters.Count == 0 && _diagnostics.Count == errorsBefore)
                 Report(DiagnosticDescriptors.InvalidModel, syntax.ParameterList, method.ContainingType.Name,
-                    "Forward must take exactly one tensor input, e.g. 'Forward([Shape(\"B\", 784)] Tensor x)'");
+                    "Forward must take at least one tensor input, e.g. 'Forward([Shape(\"B\", 784)] Tensor x)'");
             if (isLoss && parameters.Count < 1 && _diagnostics.Count == errorsBefore)
                 Report(DiagnosticDescriptors.InvalidModel, syntax.ParameterList, method.ContainingType.Name,
                     "the [Loss] method's first parameter receives Forward's output, e.g. 'Loss(Tensor logits, [Shape(\"B\")] Tensor labels)'");
@@ -93,6 +107,7 @@ namespace ModelGen.Generator.Parsing
         private EquatableArray<StmtSpec> ParseBody(MethodDeclarationSyntax syntax)
         {
             var statements = new List<StmtSpec>();
+            _sink = statements;
             if (syntax.ExpressionBody != null)
             {
                 ExprSpec? value = ParseExpr(syntax.ExpressionBody.Expression);
@@ -113,6 +128,11 @@ namespace ModelGen.Generator.Parsing
         private void ParseStatement(StatementSyntax statement, List<StmtSpec> into)
         {
             _cancellation.ThrowIfCancellationRequested();
+            if (_frame.HasReturned)
+            {
+                Report(DiagnosticDescriptors.UnsupportedStatement, statement, "A statement after 'return'", _methodName);
+                return;
+            }
             switch (statement)
             {
                 case BlockSyntax block:
@@ -123,9 +143,12 @@ namespace ModelGen.Generator.Parsing
                 {
                     VariableDeclaratorSyntax variable = local.Declaration.Variables[0];
                     ExprSpec? value = ParseExpr(variable.Initializer!.Value);
-                    if (value != null) into.Add(new StmtSpec(StmtKind.Declare, variable.Identifier.ValueText, value, Origin(variable)));
+                    if (value != null) Bind(_model.GetDeclaredSymbol(variable, _cancellation), variable.Identifier.ValueText, value, variable, into);
                     return;
                 }
+                case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax { Left: DeclarationExpressionSyntax or TupleExpressionSyntax } deconstruction }:
+                    Deconstruct(deconstruction, into);
+                    return;
                 case ExpressionStatementSyntax { Expression: AssignmentExpressionSyntax assignment }:
                     ParseAssignment(assignment, into);
                     return;
@@ -138,14 +161,16 @@ namespace ModelGen.Generator.Parsing
                 case ReturnStatementSyntax { Expression: { } returned }:
                 {
                     ExprSpec? value = ParseExpr(returned);
-                    if (value != null) into.Add(new StmtSpec(StmtKind.Return, "", value, Origin(returned)));
+                    if (value == null) return;
+                    if (_frame.IsInlined) _frame.Return(value);
+                    else into.Add(new StmtSpec(StmtKind.Return, "", value, Origin(returned)));
                     return;
                 }
                 case ForStatementSyntax loop:
                     Unroll(loop, into);
                     return;
-                case ForEachStatementSyntax _:
-                    Report(DiagnosticDescriptors.LoopNotTraceable, statement, _methodName, "a 'foreach' loop's iterations are not known at build time");
+                case ForEachStatementSyntax loop:
+                    UnrollForEach(loop, into);
                     return;
                 case WhileStatementSyntax _:
                 case DoStatementSyntax _:
@@ -180,7 +205,7 @@ namespace ModelGen.Generator.Parsing
             }
             string? op = CompoundOperator(assignment.Kind());
             ExprSpec? value = op == null ? ParseExpr(assignment.Right) : Node(ExprKind.Binary, op, assignment, assignment.Left, assignment.Right);
-            if (value != null) into.Add(new StmtSpec(StmtKind.Assign, target.Identifier.ValueText, value, Origin(assignment)));
+            if (value != null) Bind(_model.GetSymbolInfo(target, _cancellation).Symbol, target.Identifier.ValueText, value, assignment, into, StmtKind.Assign);
         }
 
         private static string? CompoundOperator(SyntaxKind kind)
@@ -217,18 +242,32 @@ namespace ModelGen.Generator.Parsing
             // A bool constant can only be a call's argument (Gelu(x, true)); it traces as a constant 0 or 1.
             if (constant.HasValue && TryNumber(constant.Value, out double number))
                 return Leaf(ExprKind.Constant, "", number, expression);
+            // Numbers known at build time: loop counters, helper arguments, block fields set from constructor arguments.
+            if (_model.GetTypeInfo(expression, _cancellation).Type is { } valueType && IsScalarConstantType(valueType)
+                && TryEvaluate(_model.GetOperation(expression, _cancellation), _frame.Constants, _frame.Instance, out double known))
+                return Leaf(ExprKind.Constant, "", known, expression);
 
             switch (expression)
             {
                 case ParenthesizedExpressionSyntax parenthesized:
                     return ParseExpr(parenthesized.Expression);
                 case IdentifierNameSyntax identifier:
-                    ISymbol? symbol = _model.GetSymbolInfo(identifier, _cancellation).Symbol;
-                    if (symbol != null && _loopCounters.TryGetValue(symbol, out int iteration)) return Leaf(ExprKind.Constant, "", iteration, identifier);
-                    if (symbol is ILocalSymbol || symbol is IParameterSymbol) return Leaf(ExprKind.Local, identifier.Identifier.ValueText, 0, identifier);
-                    if (symbol is IFieldSymbol field && _layerKinds.ContainsKey(field.Name))
-                        return Unsupported(identifier, $"The layer '{field.Name}' used as a value", $"call it: {field.Name}.Forward(x)");
-                    return Unsupported(identifier, $"The name '{identifier.Identifier.ValueText}'", "only tensor parameters and locals of the traced method can be used");
+                    return ParseName(identifier, _model.GetSymbolInfo(identifier, _cancellation).Symbol, identifier.Identifier.ValueText);
+                case MemberAccessExpressionSyntax { Expression: ThisExpressionSyntax _ } member:
+                    return ParseName(member, _model.GetSymbolInfo(member, _cancellation).Symbol, member.Name.Identifier.ValueText);
+                case MemberAccessExpressionSyntax member when _model.GetSymbolInfo(member, _cancellation).Symbol is IFieldSymbol { ContainingType: { IsTupleType: true } } element:
+                    return TupleElement(member, element);
+                case TupleExpressionSyntax tuple:
+                {
+                    var elements = new List<ExprSpec>();
+                    foreach (ArgumentSyntax argument in tuple.Arguments)
+                    {
+                        ExprSpec? value = ParseTensor(argument.Expression);
+                        if (value == null) return null;
+                        elements.Add(value);
+                    }
+                    return new ExprSpec(ExprKind.Tuple, "", 0, elements.ToEquatableArray(), Origin(tuple)) { CallContext = _frame.CallContextText };
+                }
                 case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryMinusExpression):
                     return Node(ExprKind.Negate, "-", expression, unary.Operand);
                 case PrefixUnaryExpressionSyntax unary when unary.IsKind(SyntaxKind.UnaryPlusExpression):
@@ -290,13 +329,7 @@ namespace ModelGen.Generator.Parsing
 
             if (method.ContainingType?.ToDisplayString() == "ModelGen.Ops")
                 return Node(ExprKind.OpsCall, method.Name, invocation, arguments, defaults);
-            if (method.Name == "Forward" && operation.Instance is IFieldReferenceOperation fieldRef && _layerKinds.ContainsKey(fieldRef.Field.Name))
-                return Node(ExprKind.LayerCall, fieldRef.Field.Name, invocation, arguments, defaults);
-            if (method.Name == "Forward" && operation.Instance is IFieldReferenceOperation unknownLayer)
-                return UnknownCall(invocation, invocation.Expression.ToString(),
-                    $"'{unknownLayer.Field.Name}' is not a layer field of the model (a field of a ModelGen layer type such as Linear)");
-            return UnknownCall(invocation, $"{method.ContainingType?.Name}.{method.Name}",
-                "the generator must know the shape and gradient of every operation it traces");
+            return ParseCall(invocation, operation, arguments, defaults);
         }
 
         private ExprSpec? UnknownCall(InvocationExpressionSyntax invocation, string callee, string why)
@@ -310,7 +343,7 @@ namespace ModelGen.Generator.Parsing
             || kind == SyntaxKind.MultiplyExpression || kind == SyntaxKind.DivideExpression;
 
         private ExprSpec Leaf(ExprKind kind, string name, double value, SyntaxNode syntax)
-            => new ExprSpec(kind, name, value, EquatableArray<ExprSpec>.Empty, Origin(syntax));
+            => new ExprSpec(kind, name, value, EquatableArray<ExprSpec>.Empty, Origin(syntax)) { CallContext = _frame.CallContextText };
 
         /// <summary>
         /// A call's node. A null operand is an omitted optional argument: the constant at the same position of
@@ -322,11 +355,11 @@ namespace ModelGen.Generator.Parsing
             bool failed = false;
             for (int i = 0; i < operands.Count; i++)
             {
-                ExprSpec? parsed = operands[i] is { } operand ? ParseExpr(operand) : Leaf(ExprKind.Constant, "", defaults[i], syntax);
+                ExprSpec? parsed = operands[i] is { } operand ? ParseTensor(operand) : Leaf(ExprKind.Constant, "", defaults[i], syntax);
                 if (parsed == null) failed = true;
                 else args.Add(parsed);
             }
-            return failed ? null : new ExprSpec(kind, name, 0, args.ToEquatableArray(), Origin(syntax));
+            return failed ? null : new ExprSpec(kind, name, 0, args.ToEquatableArray(), Origin(syntax)) { CallContext = _frame.CallContextText };
         }
 
         private ExprSpec? Node(ExprKind kind, string name, SyntaxNode syntax, params ExpressionSyntax[] operands)

@@ -20,12 +20,14 @@ namespace ModelGen.Generator.Parsing
         private const string ShapeAttributeName = "ModelGen.ShapeAttribute";
         private const string LossAttributeName = "ModelGen.LossAttribute";
 
-        private readonly SemanticModel _model;
+        private SemanticModel _model;
         private readonly CancellationToken _cancellation;
         private readonly List<LocationInfo> _locations = new List<LocationInfo>();
         private readonly List<DiagnosticInfo> _diagnostics = new List<DiagnosticInfo>();
-        private readonly Dictionary<string, string> _layerKinds = new Dictionary<string, string>(StringComparer.Ordinal);
         private string _methodName = "Forward";
+
+        /// <summary>The model's object tree, built before its methods are parsed.</summary>
+        private ModuleInstance _root = null!;
 
         private ModelParser(SemanticModel model, CancellationToken cancellation)
         {
@@ -82,16 +84,10 @@ namespace ModelGen.Generator.Parsing
             int classOrigin = Origin(syntax.Identifier.GetLocation());
             CheckClassShape(syntax, symbol);
 
-            var layers = new List<LayerSpec>();
-            foreach (IFieldSymbol field in symbol.GetMembers().OfType<IFieldSymbol>())
-            {
-                _cancellation.ThrowIfCancellationRequested();
-                if (field.IsStatic || field.IsImplicitlyDeclared || !IsLayerType(field.Type)) continue;
-                // Known as a layer even when its declaration is invalid, so its calls report nothing more.
-                _layerKinds[field.Name] = field.Type.Name;
-                LayerSpec? layer = ParseLayer(field);
-                if (layer != null) layers.Add(layer);
-            }
+            // The model's object tree, as its constructor builds it at build time: every layer, in every block.
+            IMethodSymbol? constructor = symbol.InstanceConstructors.FirstOrDefault(c => c.Parameters.Length == 0);
+            _root = Instantiate("", symbol, constructor, new Dictionary<ISymbol, double>(SymbolEqualityComparer.Default), 0);
+            List<LayerSpec> layers = Flatten(_root).ToList();
 
             IMethodSymbol[] forwards = symbol.GetMembers("Forward").OfType<IMethodSymbol>().Where(m => !m.IsStatic).ToArray();
             if (forwards.Length != 1)
@@ -112,14 +108,19 @@ namespace ModelGen.Generator.Parsing
             }
             else if (losses.Length == 1)
             {
-                loss = ParseMethod(losses[0], isLoss: true);
+                loss = ParseMethod(losses[0], isLoss: true, forwardOutputs: System.Math.Max(1, OutputNamesOf(forwards[0].ReturnType).Count));
             }
 
             if (forward == null) return null;
             string ns = symbol.ContainingNamespace.IsGlobalNamespace ? "" : symbol.ContainingNamespace.ToDisplayString();
             bool report = symbol.GetAttributes().Where(a => a.AttributeClass?.ToDisplayString() == ModelAttributeName)
                 .SelectMany(a => a.NamedArguments).Any(a => a.Key == "Report" && a.Value.Value is true);
-            return new ModelSpec(ns, symbol.Name, AccessibilityOf(symbol), layers.ToEquatableArray(), forward, loss, classOrigin) { Report = report };
+            return new ModelSpec(ns, symbol.Name, AccessibilityOf(symbol), layers.ToEquatableArray(), forward, loss, classOrigin)
+            {
+                Report = report,
+                Fields = FieldsOf(_root),
+                OutputNames = OutputNamesOf(forwards[0].ReturnType),
+            };
         }
 
         private void CheckClassShape(TypeDeclarationSyntax syntax, INamedTypeSymbol symbol)
@@ -149,39 +150,6 @@ namespace ModelGen.Generator.Parsing
             => type.AllInterfaces.Any(i => i.ToDisplayString() == LayerInterfaceName);
 
         private static bool IsTensor(ITypeSymbol? type) => type?.ToDisplayString() == TensorTypeName;
-
-        private LayerSpec? ParseLayer(IFieldSymbol field)
-        {
-            var declarator = field.DeclaringSyntaxReferences.FirstOrDefault()?.GetSyntax(_cancellation) as VariableDeclaratorSyntax;
-            if (declarator == null) return null;
-            string kind = field.Type.Name;
-            if (declarator.Initializer == null)
-            {
-                Report(DiagnosticDescriptors.InvalidLayer, declarator, field.Name,
-                    $"a layer field needs an initializer with constant arguments, e.g. '= new({kind}Args)'".Replace(kind + "Args", "784, 256"));
-                return null;
-            }
-            SemanticModel model = _model.Compilation.GetSemanticModel(declarator.SyntaxTree);
-            if (!(model.GetOperation(declarator.Initializer.Value, _cancellation) is IObjectCreationOperation creation) || creation.Constructor == null)
-            {
-                Report(DiagnosticDescriptors.InvalidLayer, declarator.Initializer.Value, field.Name,
-                    $"the initializer must create the layer directly, e.g. 'new {kind}(...)'");
-                return null;
-            }
-            var args = new List<LayerArgSpec>();
-            foreach (IArgumentOperation argument in creation.Arguments)
-            {
-                if (argument.Parameter == null) continue;
-                Optional<object?> constant = argument.Value.ConstantValue;
-                if (!constant.HasValue || !TryNumber(constant.Value, out double value))
-                {
-                    Report(DiagnosticDescriptors.NonConstantLayerArgument, argument.Value.Syntax, field.Name, argument.Parameter.Name);
-                    return null;
-                }
-                args.Add(new LayerArgSpec(argument.Parameter.Name, value));
-            }
-            return new LayerSpec(field.Name, kind, args.ToEquatableArray(), Origin(declarator));
-        }
 
         private static bool TryNumber(object? value, out double number)
         {

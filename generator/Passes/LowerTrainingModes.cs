@@ -26,7 +26,7 @@ namespace ModelGen.Generator.Passes
                 Node mapped = node with { Inputs = node.Inputs.Select(i => map[i]).ToEquatableArray() };
                 map[node.Id] = Lower(builder, mapped, training);
             }
-            builder.Output = graph.Output >= 0 ? map[graph.Output] : -1;
+            builder.Outputs.AddRange(graph.Outputs.Select(o => map[o]));
             builder.Loss = graph.Loss >= 0 ? map[graph.Loss] : -1;
             builder.Gradients.AddRange(graph.Gradients.Select(g => new GradientBinding(g.Parameter, map[g.Node])));
             return builder.ToGraph();

@@ -18,7 +18,7 @@ namespace ModelGen.Generator.Passes
         Param,
         /// <summary>Parameter Index's gradient tensor.</summary>
         ParamGrad,
-        /// <summary>The output tensor the compiled Forward returns.</summary>
+        /// <summary>Output Index of the compiled Forward (the tensor it returns, or that element of its tuple).</summary>
         Output,
         /// <summary>A constant, written inline as a literal.</summary>
         Inline,
@@ -46,7 +46,10 @@ namespace ModelGen.Generator.Passes
             var buffers = new PlannedBuffer[graph.Count];
             foreach (Node node in graph.Nodes) buffers[node.Id] = Bind(node);
             foreach (GradientBinding g in graph.Gradients) buffers[g.Node] = new PlannedBuffer(BufferKind.ParamGrad, g.Parameter);
-            if (inference && graph.Output >= 0) buffers[graph.Output] = new PlannedBuffer(BufferKind.Output, 0);
+            if (inference)
+            {
+                for (int i = 0; i < graph.Outputs.Count; i++) buffers[graph.Outputs[i]] = new PlannedBuffer(BufferKind.Output, i);
+            }
 
             int[] lastUse = LastUses(graph, inference);
             var slots = new List<SizeExpr>();
@@ -90,7 +93,10 @@ namespace ModelGen.Generator.Passes
             }
             if (graph.Loss >= 0) last[graph.Loss] = int.MaxValue;
             foreach (GradientBinding g in graph.Gradients) last[g.Node] = int.MaxValue;
-            if (inference && graph.Output >= 0) last[graph.Output] = int.MaxValue;
+            if (inference)
+            {
+                foreach (int output in graph.Outputs) last[output] = int.MaxValue;
+            }
             // An int8 convolution with a max pooling fused reads its input while it writes the pooling's output.
             if (inference)
             {

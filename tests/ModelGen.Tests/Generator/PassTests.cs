@@ -42,7 +42,7 @@ public class PassTests
 
         public Graph Output(int id)
         {
-            G.Output = id;
+            G.Outputs.Add(id);
             return G.ToGraph();
         }
     }

@@ -100,11 +100,11 @@ public class UnsupportedConstructDiagnosticsTests
             """), "MG0011", "A conditional expression is not supported in a model's Forward: the graph is traced once at build time, so it cannot choose a path at run time; compute the paths with Ops and combine them arithmetically (for example multiply by a 0/1 mask), or declare one model per variant");
 
     [Fact]
-    public void HelperCall_InForward_MG0012AtTheCall()
+    public void GenericHelperCall_InForward_MG0012AtTheCall()
         => AssertSingle(Model("""
-            return fc2.Forward([|Helper(fc1.Forward(x))|]);
-            """, "static Tensor Helper(Tensor t) => t;"), "MG0012",
-            "The call to 'M.Helper' is not supported in a model's Forward: the generator must know the shape and gradient of every operation it traces; a traced method can call only ModelGen.Ops methods and the Forward of its layer fields, so inline a helper's body or make it a layer field");
+            return fc2.Forward([|Helper<int>(fc1.Forward(x))|]);
+            """, "static Tensor Helper<T>(Tensor t) => t;"), "MG0012",
+            "The call to 'Helper<int>' is not supported in a model's Forward: it has no body in this compilation that the tracer can inline (a non-generic method of a [Model] or [Module] class, or a static helper); a traced method can call only ModelGen.Ops methods and the Forward of its layer fields, so inline a helper's body or make it a layer field");
 
     [Fact]
     public void ForwardOfAFieldThatIsNoLayer_MG0012AtTheCall()
