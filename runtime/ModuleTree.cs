@@ -5,12 +5,13 @@ namespace ModelGen;
 /// <summary>
 /// Walks the fields of a model or <c>[Module]</c> that hold layers, blocks or arrays of either, for the generated
 /// <c>Parameters()</c>, <c>Layers()</c> and <c>Initialize</c>: names are dotted paths as PyTorch's
-/// <c>state_dict</c> gives them (<c>blocks.0.conv1.weight</c>), an array's elements named by their index.
+/// <c>state_dict</c> gives them (<c>blocks.0.conv1.weight</c>), an array's elements named by their index. A null
+/// field is an optional layer that is absent (PyTorch's <c>None</c>) and contributes nothing.
 /// </summary>
 public static class ModuleTree
 {
     /// <summary>Every trainable tensor under the named children, in order, with its dotted path.</summary>
-    /// <exception cref="InvalidOperationException">A child is null or not a layer, block or array of them.</exception>
+    /// <exception cref="InvalidOperationException">A child is not a layer, block or array of them.</exception>
     public static IEnumerable<(string Name, Tensor Value)> NamedParameters(params (string Name, object? Child)[] children)
     {
         foreach (var (name, child) in children)
@@ -86,6 +87,8 @@ public static class ModuleTree
             case ILayer or IModule:
                 yield return (name, child);
                 break;
+            case null:
+                yield break; // an optional layer or block left null, as PyTorch's None
             case Array array:
                 for (int i = 0; i < array.Length; i++)
                 {

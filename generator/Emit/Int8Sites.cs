@@ -64,6 +64,13 @@ namespace ModelGen.Generator.Emit
         /// <summary>Constructor lines, after every buffer exists: Calibrate runs Forward.</summary>
         public void WriteCreation(SourceWriter w, Graph inference)
         {
+            int inputs = inference.Nodes.Count(n => n.Op == OpKind.Input);
+            if (inputs > 1)
+            {
+                // Calibration batches are single tensors: a model of several inputs runs float32 only.
+                w.Line("if (options.Quantization != null) throw new NotSupportedException(\"Int8 quantisation calibrates on batches of one input tensor; this model takes " + Format.Int(inputs) + " inputs.\");");
+                return;
+            }
             w.Line("_int8 = Int8Inference.Create(model, options); // null unless options.Quantization is set");
             foreach ((Node node, string field, int pool) in _sites)
             {
@@ -76,7 +83,7 @@ namespace ModelGen.Generator.Emit
                 else
                     w.Line($"{field} = _int8?.Linear({Format.String(node.Layer)}, {weight}, {bias}, {activation});");
             }
-            w.Line("_int8?.Calibrate(Forward);");
+            w.Line(inference.Outputs.Count == 1 ? "_int8?.Calibrate(Forward);" : "_int8?.Calibrate(x => { Forward(x); return _output; });");
         }
 
         public static void WriteProperty(SourceWriter w)

@@ -56,6 +56,12 @@ namespace ModelGen.Generator.Parsing
                         case UnaryOperatorKind.Not: value = operand == 0 ? 1 : 0; return true;
                         default: return false;
                     }
+                case IBinaryOperation { OperatorKind: BinaryOperatorKind.Equals or BinaryOperatorKind.NotEquals } presence
+                        when IsNullLiteral(presence.RightOperand) && Unconverted(presence.LeftOperand).Type is { } held && HoldsParameters(held):
+                    // 'shortcut != null' on an optional layer or block ('Conv2d? shortcut'): whether the constructor made it.
+                    bool present = ResolveMember(presence.LeftOperand, self, null) != null;
+                    value = present == (presence.OperatorKind == BinaryOperatorKind.NotEquals) ? 1 : 0;
+                    return true;
                 case IBinaryOperation binary:
                     return TryEvaluate(binary.LeftOperand, bound, self, out double left)
                         && TryEvaluate(binary.RightOperand, bound, self, out double right)
@@ -66,6 +72,18 @@ namespace ModelGen.Generator.Parsing
                 default:
                     return false;
             }
+        }
+
+        private static IOperation Unconverted(IOperation operation)
+        {
+            while (operation is IConversionOperation conversion) operation = conversion.Operand;
+            return operation;
+        }
+
+        private static bool IsNullLiteral(IOperation operation)
+        {
+            while (operation is IConversionOperation conversion) operation = conversion.Operand;
+            return operation.ConstantValue.HasValue && operation.ConstantValue.Value == null;
         }
 
         private static bool TryBinary(BinaryOperatorKind kind, double left, double right, bool integral, out double value)

@@ -38,6 +38,7 @@ namespace ModelGen.Generator.Parsing
             {
                 instance.Members.TryGetValue(field.Name, out Member? member);
                 if (_failedFields.Contains(instance.PathOf(field.Name))) continue; // reported where it failed
+                if (member == null && field.NullableAnnotation == NullableAnnotation.Annotated) continue; // an optional layer left null
                 if (member != null && !(member is ListMember list && list.Elements.Any(e => e == null))) continue;
                 Report(DiagnosticDescriptors.InvalidLayer, LocationOf(field), instance.PathOf(field.Name),
                     member == null
@@ -120,6 +121,10 @@ namespace ModelGen.Generator.Parsing
                     }
                     return;
                 }
+                case IfStatementSyntax branch when TryEvaluate(model.GetOperation(branch.Condition, _cancellation), bound, instance, out double taken):
+                    if (taken != 0) RunConstructorStatement(instance, model, branch.Statement, bound, depth);
+                    else if (branch.Else != null) RunConstructorStatement(instance, model, branch.Else.Statement, bound, depth);
+                    return;
                 default:
                     return; // argument checks, logging, ...: nothing the model's structure depends on
             }
@@ -180,6 +185,11 @@ namespace ModelGen.Generator.Parsing
                     return;
                 }
                 instance.Members[field.Name] = new ListMember(path, members);
+                return;
+            }
+            if (value != null && IsNullLiteral(value))
+            {
+                instance.Members.Remove(field.Name); // 'shortcut = null': an optional layer that is absent
                 return;
             }
             Member? member = Create(path, value, at, bound, depth);

@@ -128,11 +128,8 @@ namespace ModelGen.Generator.Parsing
         private void ParseStatement(StatementSyntax statement, List<StmtSpec> into)
         {
             _cancellation.ThrowIfCancellationRequested();
-            if (_frame.HasReturned)
-            {
-                Report(DiagnosticDescriptors.UnsupportedStatement, statement, "A statement after 'return'", _methodName);
-                return;
-            }
+            // After an inlined return (one a build-time 'if' took), the rest of the body does not run for this call.
+            if (_frame.HasReturned) return;
             switch (statement)
             {
                 case BlockSyntax block:
@@ -175,6 +172,11 @@ namespace ModelGen.Generator.Parsing
                 case WhileStatementSyntax _:
                 case DoStatementSyntax _:
                     Report(DiagnosticDescriptors.LoopNotTraceable, statement, _methodName, "its condition is evaluated at run time");
+                    return;
+                case IfStatementSyntax branch when ConstantCondition(branch.Condition) is bool taken:
+                    // A condition known at build time ('if (project)' on a readonly flag of a block) picks one branch.
+                    if (taken) ParseStatement(branch.Statement, into);
+                    else if (branch.Else != null) ParseStatement(branch.Else.Statement, into);
                     return;
                 case IfStatementSyntax _:
                     Report(DiagnosticDescriptors.DataDependentBranch, statement, "An 'if' statement", _methodName);
@@ -276,6 +278,8 @@ namespace ModelGen.Generator.Parsing
                     return Node(ExprKind.Binary, binary.OperatorToken.ValueText, expression, binary.Left, binary.Right);
                 case InvocationExpressionSyntax invocation:
                     return ParseInvocation(invocation);
+                case ConditionalExpressionSyntax conditional when ConstantCondition(conditional.Condition) is bool chosen:
+                    return ParseExpr(chosen ? conditional.WhenTrue : conditional.WhenFalse);
                 case ConditionalExpressionSyntax _:
                 case SwitchExpressionSyntax _:
                 case BinaryExpressionSyntax coalesce when coalesce.IsKind(SyntaxKind.CoalesceExpression):
@@ -295,6 +299,10 @@ namespace ModelGen.Generator.Parsing
                     return Unsupported(expression, Describe(expression), SupportedExpressions);
             }
         }
+
+        /// <summary>A condition's value when it is known at build time, else null.</summary>
+        private bool? ConstantCondition(ExpressionSyntax condition)
+            => TryEvaluate(_model.GetOperation(condition, _cancellation), _frame.Constants, _frame.Instance, out double value) ? value != 0 : (bool?)null;
 
         private ExprSpec? ParseInvocation(InvocationExpressionSyntax invocation)
         {
