@@ -32,7 +32,7 @@ public static class SafeTensorsDTypeExtensions
     private static readonly HashSet<string> KnownButUnsupported = new(StringComparer.Ordinal)
     {
         "BOOL", "U8", "I8", "U16", "I16", "U32", "U64", "F8_E4M3", "F8_E5M2", "F8_E8M0", "F4", "F6_E2M3", "F6_E3M2",
-        "C64", "E4M3", "E5M2",
+        "C64",
     };
 
     /// <summary>The size of one element in the file, in bytes.</summary>
