@@ -14,7 +14,8 @@ namespace ModelGen;
 /// <para>
 /// Loading checks everything before it writes anything, so a failed load leaves the model as it was. Values are
 /// copied into the model's own tensors, which compiled models share; the copy moves each tensor's
-/// <see cref="Tensor.Version"/>, so a compiled <c>Forward</c> repacks its prepacked weights before its next use.
+/// <see cref="Tensor.Version"/>, so a compiled <c>Forward</c> repacks its prepacked weights before its next use
+/// (an int8-quantised compile keeps the codes it made at <c>Compile</c>: compile again after loading).
 /// Floating-point values convert to the model's dtype: a float32 model loads F16, BF16 and F64 files, and a
 /// float64 model (<see cref="ModelExtensions.CastInPlace"/>) loads float32 ones. An integer stored for a float, or
 /// a float for <c>num_batches_tracked</c>, is a dtype mismatch. A checkpoint without <c>num_batches_tracked</c>

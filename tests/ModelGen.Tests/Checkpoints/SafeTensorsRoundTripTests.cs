@@ -86,6 +86,29 @@ public class SafeTensorsRoundTripTests
         Assert.Equal([(float)(Half)0.1, 2f], asF16["x"].Value.ToArray());
     }
 
+    [Theory]
+    [InlineData(SafeTensorsDType.F32)]
+    [InlineData(SafeTensorsDType.F64)]
+    [InlineData(SafeTensorsDType.F16)]
+    [InlineData(SafeTensorsDType.BF16)]
+    public void RoundTrip_TensorLargerThanOneChunk_ConvertsEveryElement(SafeTensorsDType stored)
+    {
+        // 70,007 elements span several 64 KiB chunks in every element size, and end inside one.
+        var random = new Random(5);
+        float[] values = [.. Enumerable.Range(0, 7 * 10_001).Select(_ => (float)(random.NextDouble() * 200 - 100))];
+        var file = RoundTrip([("big", Tensor.FromArray(values, 7, 10_001))],
+            options: new SafeTensorsWriteOptions { FloatDType = stored });
+
+        float[] expected = stored switch
+        {
+            SafeTensorsDType.F16 => [.. values.Select(v => (float)(Half)v)],
+            SafeTensorsDType.BF16 => [.. values.Select(v => BFloat16.ToSingle(BFloat16.FromSingle(v)))],
+            _ => values,
+        };
+        Assert.Equal(stored, file["big"].StoredDType);
+        Assert.Equal(expected, file["big"].Value.ToArray());
+    }
+
     [Fact]
     public void RoundTrip_ScalarsEmptyTensorsAndMetadata_Survive()
     {
