@@ -191,6 +191,24 @@ public class ModelCheckpointTests
     }
 
     [Fact]
+    public void StateDict_AfterCompiledTrainSteps_CountsThemInNumBatchesTracked()
+    {
+        var model = new NormNet();
+        model.Initialize(seed: 1);
+        using var compiled = model.Compile(new CompileOptions { MaxBatch = 8 });
+        var sgd = new Sgd(model.Parameters(), lr: 0.01);
+        for (int step = 0; step < 3; step++)
+        {
+            compiled.TrainStep(ModelHarness.RandomInput(8, NormInput, step), ModelHarness.RandomLabels(8, 3, step), sgd);
+        }
+        compiled.Forward(ModelHarness.RandomInput(8, NormInput, 9)); // evaluation: not counted
+
+        var state = model.StateDict();
+        Assert.Equal([3L], state["bn.num_batches_tracked"].ToArrayInt64());
+        Assert.Equal([3L], state["bn1.num_batches_tracked"].ToArrayInt64());
+    }
+
+    [Fact]
     public void Save_OverExistingCheckpoint_ReplacesItAndLeavesNoTemporaryFile()
     {
         using var folder = new TemporaryFolder();
