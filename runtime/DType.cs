@@ -11,6 +11,12 @@ public enum DType
 
     /// <summary>32-bit signed integer: class labels. Never requires a gradient.</summary>
     Int32,
+
+    /// <summary>
+    /// 64-bit signed integer: counters kept in checkpoints (batch norm's <c>num_batches_tracked</c>) and PyTorch's
+    /// int64 tensors. Storage and conversion only: no op computes in it, and it never requires a gradient.
+    /// </summary>
+    Int64,
 }
 
 /// <summary>Facts about <see cref="DType"/> values.</summary>
@@ -25,6 +31,7 @@ public static class DTypeExtensions
         DType.Float32 => sizeof(float),
         DType.Float64 => sizeof(double),
         DType.Int32 => sizeof(int),
+        DType.Int64 => sizeof(long),
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "Unknown dtype."),
     };
 }

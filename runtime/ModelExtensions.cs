@@ -17,7 +17,7 @@ public static class ModelExtensions
     /// Converts every parameter (and its gradient) and every layer buffer to <paramref name="dtype"/> in place;
     /// float64 serves gradient checks.
     /// </summary>
-    /// <exception cref="InvalidOperationException"><paramref name="dtype"/> is <see cref="DType.Int32"/>.</exception>
+    /// <exception cref="InvalidOperationException"><paramref name="dtype"/> is an integer type (<see cref="DType.Int32"/>, <see cref="DType.Int64"/>).</exception>
     public static void CastInPlace(this IModel model, DType dtype)
     {
         ArgumentNullException.ThrowIfNull(model);

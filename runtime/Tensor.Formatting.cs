@@ -28,6 +28,7 @@ public sealed partial class Tensor
             {
                 float[] f => f[i].ToString(CultureInfo.InvariantCulture),
                 double[] d => d[i].ToString(CultureInfo.InvariantCulture),
+                long[] l => l[i].ToString(CultureInfo.InvariantCulture),
                 _ => ((int[])_data)[i].ToString(CultureInfo.InvariantCulture),
             });
         }

@@ -36,6 +36,10 @@ public sealed partial class Tensor
     /// <exception cref="InvalidOperationException">The tensor is not <see cref="DType.Int32"/>.</exception>
     public Span<int> AsSpanInt32() => Data<int>();
 
+    /// <summary>The int64 elements, exactly <see cref="Length"/> long, sharing the storage; moves <see cref="Version"/>.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not <see cref="DType.Int64"/>.</exception>
+    public Span<long> AsSpanInt64() => Data<long>();
+
     /// <summary>A copy of the elements as float32, converting from any dtype.</summary>
     public float[] ToArray()
     {
@@ -45,11 +49,12 @@ public sealed partial class Tensor
             case float[] f: Array.Copy(f, result, Length); break;
             case double[] d: for (int i = 0; i < result.Length; i++) result[i] = (float)d[i]; break;
             case int[] n: for (int i = 0; i < result.Length; i++) result[i] = n[i]; break;
+            case long[] l: for (int i = 0; i < result.Length; i++) result[i] = l[i]; break;
         }
         return result;
     }
 
-    /// <summary>A copy of the elements as float64, converting from any dtype (exactly).</summary>
+    /// <summary>A copy of the elements as float64, converting from any dtype (exactly, except int64 beyond 2^53).</summary>
     public double[] ToArrayFloat64()
     {
         var result = new double[Length];
@@ -58,6 +63,7 @@ public sealed partial class Tensor
             case float[] f: for (int i = 0; i < result.Length; i++) result[i] = f[i]; break;
             case double[] d: Array.Copy(d, result, Length); break;
             case int[] n: for (int i = 0; i < result.Length; i++) result[i] = n[i]; break;
+            case long[] l: for (int i = 0; i < result.Length; i++) result[i] = l[i]; break;
         }
         return result;
     }
@@ -65,6 +71,10 @@ public sealed partial class Tensor
     /// <summary>A copy of the elements of an int32 tensor.</summary>
     /// <exception cref="InvalidOperationException">The tensor is not <see cref="DType.Int32"/>.</exception>
     public int[] ToArrayInt32() => AsReadOnlySpanInt32().ToArray();
+
+    /// <summary>A copy of the elements of an int64 tensor.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not <see cref="DType.Int64"/>.</exception>
+    public long[] ToArrayInt64() => AsReadOnlySpanInt64().ToArray();
 
     /// <summary>The single value of a one-element tensor, as float32.</summary>
     /// <exception cref="InvalidOperationException">The tensor does not hold exactly one element.</exception>
@@ -83,6 +93,7 @@ public sealed partial class Tensor
         {
             float[] f => f[0],
             double[] d => d[0],
+            long[] l => l[0],
             _ => ((int[])_data)[0],
         };
     }
@@ -118,13 +129,13 @@ public sealed partial class Tensor
     /// keeping this object, so that layers and parameters holding it see the change. Gradient checks use it to
     /// run a float32 model in float64.
     /// </summary>
-    /// <exception cref="InvalidOperationException">Casting a tensor that requires a gradient to <see cref="DType.Int32"/>.</exception>
+    /// <exception cref="InvalidOperationException">Casting a tensor that requires a gradient to an integer dtype.</exception>
     public void CastInPlace(DType dtype)
     {
         if (dtype == DType) return;
-        if (dtype == DType.Int32 && (RequiresGrad || _grad is not null))
+        if (!dtype.IsFloatingPoint() && (RequiresGrad || _grad is not null))
         {
-            throw new InvalidOperationException("A tensor that requires a gradient cannot become Int32: gradients are floating-point.");
+            throw new InvalidOperationException($"A tensor that requires a gradient cannot become {dtype}: gradients are floating-point.");
         }
         _data = ConvertStorage(_data, dtype);
         DType = dtype;
@@ -140,27 +151,41 @@ public sealed partial class Tensor
             case DType.Float32:
             {
                 var result = new float[n];
-                if (source is double[] d) for (int i = 0; i < n; i++) result[i] = (float)d[i];
-                else { var s = (int[])source; for (int i = 0; i < n; i++) result[i] = s[i]; }
+                for (int i = 0; i < n; i++) result[i] = (float)ElementAsDouble(source, i);
                 return result;
             }
             case DType.Float64:
             {
                 var result = new double[n];
-                if (source is float[] f) for (int i = 0; i < n; i++) result[i] = f[i];
-                else { var s = (int[])source; for (int i = 0; i < n; i++) result[i] = s[i]; }
+                for (int i = 0; i < n; i++) result[i] = ElementAsDouble(source, i);
                 return result;
             }
             case DType.Int32:
             {
                 // Truncation toward zero, as a C# cast (and torch's .to(torch.int32)) does.
                 var result = new int[n];
-                if (source is float[] f) for (int i = 0; i < n; i++) result[i] = (int)f[i];
-                else { var s = (double[])source; for (int i = 0; i < n; i++) result[i] = (int)s[i]; }
+                if (source is long[] l) for (int i = 0; i < n; i++) result[i] = (int)l[i];
+                else for (int i = 0; i < n; i++) result[i] = (int)ElementAsDouble(source, i);
+                return result;
+            }
+            case DType.Int64:
+            {
+                var result = new long[n];
+                if (source is int[] s) for (int i = 0; i < n; i++) result[i] = s[i];
+                else for (int i = 0; i < n; i++) result[i] = (long)ElementAsDouble(source, i);
                 return result;
             }
             default:
                 throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "Unknown dtype.");
         }
     }
+
+    // Float32, Float64 and Int32 are exact in a double; Int64 beyond 2^53 rounds (as torch's .double() does).
+    private static double ElementAsDouble(Array source, int i) => source switch
+    {
+        float[] f => f[i],
+        double[] d => d[i],
+        int[] n => n[i],
+        _ => ((long[])source)[i],
+    };
 }

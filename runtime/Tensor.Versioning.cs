@@ -55,6 +55,10 @@ public sealed partial class Tensor
     /// <exception cref="InvalidOperationException">The tensor is not <see cref="DType.Int32"/>.</exception>
     public ReadOnlySpan<int> AsReadOnlySpanInt32() => ReadOnlyData<int>();
 
+    /// <summary>The int64 elements, read-only, exactly <see cref="Length"/> long; leaves <see cref="Version"/> alone.</summary>
+    /// <exception cref="InvalidOperationException">The tensor is not <see cref="DType.Int64"/>.</exception>
+    public ReadOnlySpan<long> AsReadOnlySpanInt64() => ReadOnlyData<long>();
+
     /// <summary>The elements as a read-only span of <typeparamref name="T"/>: <see cref="Data{T}"/> for code that only reads.</summary>
     internal ReadOnlySpan<T> ReadOnlyData<T>()
     {

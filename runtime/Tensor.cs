@@ -3,8 +3,8 @@ using System.Runtime.CompilerServices;
 namespace ModelGen;
 
 /// <summary>
-/// A dense, contiguous, row-major tensor of <see cref="float"/>, <see cref="double"/> or <see cref="int"/>
-/// elements, with eager reverse-mode autograd (see <see cref="Backward"/>).
+/// A dense, contiguous, row-major tensor of <see cref="float"/>, <see cref="double"/>, <see cref="int"/> or
+/// <see cref="long"/> elements, with eager reverse-mode autograd (see <see cref="Backward"/>).
 /// </summary>
 /// <remarks>
 /// The storage array may be longer than <see cref="Length"/>: compiled code allocates one buffer for its largest
@@ -13,7 +13,7 @@ namespace ModelGen;
 /// </remarks>
 public sealed partial class Tensor
 {
-    // float[], double[] or int[], matching DType; at least Length long. Replaced only by CastInPlace.
+    // float[], double[], int[] or long[], matching DType; at least Length long. Replaced only by CastInPlace.
     private Array _data;
     private int[] _shape;
 
@@ -44,6 +44,10 @@ public sealed partial class Tensor
     /// <summary>Creates an int32 tensor (class labels, for example) holding a copy of <paramref name="values"/>.</summary>
     /// <inheritdoc cref="FromArray(float[], int[])"/>
     public static Tensor FromArray(int[] values, params int[] shape) => FromValues(DType.Int32, values, shape);
+
+    /// <summary>Creates an int64 tensor (a checkpoint's counter, for example) holding a copy of <paramref name="values"/>.</summary>
+    /// <inheritdoc cref="FromArray(float[], int[])"/>
+    public static Tensor FromArray(long[] values, params int[] shape) => FromValues(DType.Int64, values, shape);
 
     /// <summary>Creates a float32 tensor of zeros.</summary>
     /// <param name="shape">The dimensions, outermost first; none makes a scalar.</param>
@@ -110,6 +114,7 @@ public sealed partial class Tensor
         {
             case DType.Float32: scalar.AsSpan()[0] = (float)value; break;
             case DType.Float64: scalar.AsSpanFloat64()[0] = value; break;
+            case DType.Int64: scalar.AsSpanInt64()[0] = checked((long)value); break;
             default: scalar.AsSpanInt32()[0] = checked((int)value); break;
         }
         return scalar;
@@ -191,6 +196,7 @@ public sealed partial class Tensor
         DType.Float32 => new float[length],
         DType.Float64 => new double[length],
         DType.Int32 => new int[length],
+        DType.Int64 => new long[length],
         _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "Unknown dtype."),
     };
 
