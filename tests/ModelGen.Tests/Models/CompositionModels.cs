@@ -26,11 +26,7 @@ public sealed partial class ResBlock
         return Relu(h + Shortcut(x));
     }
 
-    private Tensor Shortcut(Tensor x)
-    {
-        if (shortcut != null) return shortcut.Forward(x);
-        return x;
-    }
+    private Tensor Shortcut(Tensor x) => shortcut != null ? shortcut.Forward(x) : x;
 }
 
 /// <summary>A small ResNet: a stem, four residual blocks in a list (one with a projection), pooling and a head.</summary>
@@ -175,8 +171,13 @@ public sealed partial class MiddleBlock
 public sealed partial class OuterBlock
 {
     readonly MiddleBlock middle = new();
+    readonly bool residual = true;
 
-    public Tensor Forward(Tensor x) => x + middle.Forward(x);
+    public Tensor Forward(Tensor x)
+    {
+        if (residual) return x + middle.Forward(x);
+        return middle.Forward(x);
+    }
 }
 
 /// <summary>Blocks nested three deep: parameters named outer.middle.inner.fc.weight, outer.middle.mix.1.weight.</summary>
