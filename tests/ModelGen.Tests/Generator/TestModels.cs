@@ -31,4 +31,38 @@ public static class TestModels
             public Tensor Loss(Tensor prediction, [Shape("N", 4)] Tensor target) => MseLoss(prediction, target);
         }
         """;
+
+    /// <summary>A composed model: a block with a helper used from a list and tied, two inputs, a tuple output.</summary>
+    public const string ComposedNet = GeneratorHarness.Usings + """
+        namespace Samples.Composed;
+
+        [Module]
+        public sealed partial class Residual(int width)
+        {
+            readonly Linear fc = new(width, width);
+
+            public Tensor Forward(Tensor x) => x + Activate(fc.Forward(x));
+
+            private static Tensor Activate(Tensor t) => Tanh(t);
+        }
+
+        [Model]
+        public sealed partial class ComposedNet
+        {
+            readonly Linear embed = new(6, 8);
+            readonly Residual[] blocks = [new(8), new(8)];
+            readonly Linear head = new(8, 3);
+
+            public (Tensor Logits, Tensor Features) Forward([Shape("B", 6)] Tensor x, [Shape("B", 8)] Tensor bias)
+            {
+                var h = Relu(embed.Forward(x)) + bias;
+                foreach (var block in blocks) h = block.Forward(h);
+                h = blocks[0].Forward(h);
+                return (head.Forward(h), h);
+            }
+
+            [Loss]
+            public Tensor Loss((Tensor Logits, Tensor Features) output, [Shape("B")] Tensor labels) => CrossEntropy(output.Logits, labels);
+        }
+        """;
 }
