@@ -9,7 +9,7 @@ namespace ModelGen.Optim;
 /// (<c>mode="min"</c>, <c>thresholdMode="rel"</c>: <c>a &lt; best·(1 − threshold)</c>; "abs": <c>a &lt; best − threshold</c>;
 /// "max" mirrors both). After more than <c>patience</c> epochs without one, each rate becomes
 /// <c>max(η·factor, minLr)</c> (unless that changes it by no more than eps), and the bad-epoch count pauses for
-/// <c>cooldown</c> epochs.
+/// <c>cooldown</c> epochs. It is not an <see cref="ILRScheduler"/>: its step needs the metric.
 /// </summary>
 public sealed class ReduceLROnPlateau
 {

@@ -204,4 +204,50 @@ public class SchedulerTests
         double[] actual = [.. Enumerable.Range(0, 6).Select(_ => { resumed.Step(); return resumed.LastLearningRate; })];
         Assert.Equal(expected, actual);
     }
+
+    [Fact]
+    public void SequentialLR_StateDict_ResumesAcrossTheMilestone()
+    {
+        (Sgd Optimizer, SequentialLR Schedule) Build()
+        {
+            var optimizer = NewOptimizer();
+            var warmUp = new LinearLR(optimizer, 0.25, 1, 3);
+            var cosine = new CosineAnnealingLR(optimizer, 5, 0.1);
+            return (optimizer, new SequentialLR(optimizer, [warmUp, cosine], [3]));
+        }
+        var (optimizer, schedule) = Build();
+        schedule.Step();
+        schedule.Step();
+        var state = schedule.StateDict();
+        Assert.True(state.ContainsKey("_schedulers.1.last_epoch"));
+        var optimizerState = optimizer.StateDict();
+        double[] expected = [.. Enumerable.Range(0, 5).Select(_ => { schedule.Step(); return schedule.LastLearningRate; })];
+        // Step 3 hands over to the cosine at its step 0: the full rate 1.
+        Assert.Equal(1.0, expected[0]);
+
+        var (resumedOptimizer, resumed) = Build();
+        resumedOptimizer.LoadStateDict(optimizerState);
+        resumed.LoadStateDict(state);
+        Assert.Equal(0.75, resumed.LastLearningRate, 1e-15); // 0.25 + 0.75·2/3
+        double[] actual = [.. Enumerable.Range(0, 5).Select(_ => { resumed.Step(); return resumed.LastLearningRate; })];
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void ReduceLROnPlateau_StateDict_KeepsTheCounters()
+    {
+        var optimizer = NewOptimizer();
+        var schedule = new ReduceLROnPlateau(optimizer, factor: 0.5, patience: 2, cooldown: 3);
+        // 1 (best), three bad epochs → 0.5 and a cooldown of 3; 0.5 (best, cooling: 2 left); 0.6 (bad, cooling: 1 left).
+        foreach (double metric in new[] { 1.0, 1.0, 1.0, 1.0, 0.5, 0.6 }) schedule.Step(metric);
+        var state = schedule.StateDict();
+        Assert.Equal(0.5, state["best"].ItemFloat64());
+        Assert.Equal(0.5, state["last_lr.0"].ItemFloat64());
+        Assert.Equal(1, state["cooldown_counter"].ItemFloat64());
+
+        var resumed = new ReduceLROnPlateau(optimizer, factor: 0.5, patience: 2, cooldown: 3);
+        resumed.LoadStateDict(state);
+        Assert.Equal((schedule.Best, schedule.NumBadEpochs, schedule.CooldownCounter, schedule.LastEpoch),
+            (resumed.Best, resumed.NumBadEpochs, resumed.CooldownCounter, resumed.LastEpoch));
+    }
 }
