@@ -11,108 +11,69 @@ namespace ModelGen.Optim;
 /// θ ← θ·(1 − γλ)                       (AdamW)     g ← g + λθ   (Adam)
 /// m ← β₁m + (1 − β₁)g
 /// v ← β₂v + (1 − β₂)g²
+/// v̂max ← max(v̂max, v)                  (amsgrad; the denominator then reads v̂max instead of v)
 /// θ ← θ − (γ / (1 − β₁ᵗ)) · m / (√v / √(1 − β₂ᵗ) + ε)
 /// </code>
 /// The bias corrections are computed in float64, as Python computes them; the elementwise update runs in the
 /// parameter's dtype.
 /// </summary>
-internal sealed class AdamAlgorithm
+internal static class AdamAlgorithm
 {
-    private readonly Parameter[] _parameters;
-    private readonly Tensor[] _firstMoments;
-    private readonly Tensor[] _secondMoments;
-    private readonly int[] _steps;
-    private readonly bool _decoupledDecay;
+    /// <summary>Torch's state names: the moments, and the running maximum of the second moment with amsgrad.</summary>
+    public static string[] StateNames(bool amsgrad) => amsgrad ? ["exp_avg", "exp_avg_sq", "max_exp_avg_sq"] : ["exp_avg", "exp_avg_sq"];
 
-    public AdamAlgorithm(IEnumerable<Parameter> parameters, double lr, double beta1, double beta2, double eps,
-        double weightDecay, bool decoupledDecay)
+    /// <summary>Checks the hyper-parameters that the base optimizer does not (it checks lr and weight decay).</summary>
+    public static void Validate(double beta1, double beta2, double eps)
     {
-        OptimizerParameters.RequireNonNegative(lr, nameof(lr), "learning rate");
         OptimizerParameters.RequireNonNegative(eps, nameof(eps), "epsilon value");
         OptimizerParameters.RequireBeta(beta1, nameof(beta1), 0);
         OptimizerParameters.RequireBeta(beta2, nameof(beta2), 1);
-        OptimizerParameters.RequireNonNegative(weightDecay, nameof(weightDecay), "weight_decay value");
-        _parameters = OptimizerParameters.Collect(parameters);
-        LearningRate = lr;
-        Beta1 = beta1;
-        Beta2 = beta2;
-        Epsilon = eps;
-        WeightDecay = weightDecay;
-        _decoupledDecay = decoupledDecay;
-        _firstMoments = OptimizerParameters.ZerosLike(_parameters);
-        _secondMoments = OptimizerParameters.ZerosLike(_parameters);
-        _steps = new int[_parameters.Length];
     }
 
-    public double LearningRate { get; private set; }
-
-    public double Beta1 { get; }
-
-    public double Beta2 { get; }
-
-    public double Epsilon { get; }
-
-    public double WeightDecay { get; }
-
-    public void SetLearningRate(double value)
+    /// <summary>One step of one parameter; <paramref name="maxSecondMoment"/> is null without amsgrad.</summary>
+    public static void Update(Tensor value, Tensor gradient, Tensor firstMoment, Tensor secondMoment, Tensor? maxSecondMoment,
+        long step, double lr, double weightDecay, double beta1, double beta2, double eps, bool decoupledDecay)
     {
-        OptimizerParameters.RequireNonNegative(value, nameof(value), "learning rate");
-        LearningRate = value;
+        if (value.DType == DType.Float32) Update<float>(value, gradient, firstMoment, secondMoment, maxSecondMoment, step, lr, weightDecay, beta1, beta2, eps, decoupledDecay);
+        else Update<double>(value, gradient, firstMoment, secondMoment, maxSecondMoment, step, lr, weightDecay, beta1, beta2, eps, decoupledDecay);
     }
 
-    public void Step()
-    {
-        for (int i = 0; i < _parameters.Length; i++)
-        {
-            Parameter parameter = _parameters[i];
-            Tensor value = parameter.Value;
-            Tensor? grad = value.Grad;
-            if (grad is null) continue;
-            parameter.ZeroPruned(grad);
-            OptimizerParameters.MatchDType(_firstMoments[i], value);
-            OptimizerParameters.MatchDType(_secondMoments[i], value);
-            int step = ++_steps[i];
-            if (value.DType == DType.Float32) Update<float>(value, grad, _firstMoments[i], _secondMoments[i], step);
-            else Update<double>(value, grad, _firstMoments[i], _secondMoments[i], step);
-            // Pruned weights stay exactly zero, and so do their moments, which would otherwise revive them.
-            parameter.ZeroPruned(value);
-            parameter.ZeroPruned(_firstMoments[i]);
-            parameter.ZeroPruned(_secondMoments[i]);
-        }
-    }
-
-    public void ZeroGrad() => OptimizerParameters.ZeroGrad(_parameters);
-
-    private void Update<T>(Tensor value, Tensor gradient, Tensor firstMoment, Tensor secondMoment, int step)
+    private static void Update<T>(Tensor value, Tensor gradient, Tensor firstMoment, Tensor secondMoment, Tensor? maxSecondMoment,
+        long step, double lr, double weightDecay, double beta1, double beta2, double eps, bool decoupledDecay)
         where T : IFloatingPointIeee754<T>
     {
-        double biasCorrection1 = 1 - Math.Pow(Beta1, step);
-        double biasCorrection2 = 1 - Math.Pow(Beta2, step);
+        double biasCorrection1 = 1 - Math.Pow(beta1, step);
+        double biasCorrection2 = 1 - Math.Pow(beta2, step);
         var c = new AdamConstants<T>
         {
-            StepSize = T.CreateTruncating(LearningRate / biasCorrection1),
+            StepSize = T.CreateTruncating(lr / biasCorrection1),
             BiasCorrection2Sqrt = T.CreateTruncating(Math.Sqrt(biasCorrection2)),
-            Beta1 = T.CreateTruncating(Beta1),
-            OneMinusBeta1 = T.CreateTruncating(1 - Beta1),
-            Beta2 = T.CreateTruncating(Beta2),
-            OneMinusBeta2 = T.CreateTruncating(1 - Beta2),
-            Eps = T.CreateTruncating(Epsilon),
-            L2 = T.CreateTruncating(_decoupledDecay ? 0 : WeightDecay),
-            Shrink = T.CreateTruncating(_decoupledDecay ? 1 - LearningRate * WeightDecay : 1),
-            HasL2 = !_decoupledDecay && WeightDecay != 0,
-            HasShrink = _decoupledDecay && WeightDecay != 0,
+            Beta1 = T.CreateTruncating(beta1),
+            OneMinusBeta1 = T.CreateTruncating(1 - beta1),
+            Beta2 = T.CreateTruncating(beta2),
+            OneMinusBeta2 = T.CreateTruncating(1 - beta2),
+            Eps = T.CreateTruncating(eps),
+            L2 = T.CreateTruncating(decoupledDecay ? 0 : weightDecay),
+            Shrink = T.CreateTruncating(decoupledDecay ? 1 - lr * weightDecay : 1),
+            HasL2 = !decoupledDecay && weightDecay != 0,
+            HasShrink = decoupledDecay && weightDecay != 0,
+            AmsGrad = maxSecondMoment is not null,
         };
+        Span<T> maxV = maxSecondMoment is null ? default : maxSecondMoment.Data<T>();
         if (typeof(T) == typeof(float) && AdamThreading.Shares(value.Length))
         {
             AdamThreading.Update(value.Data<float>(), gradient.Data<float>(), firstMoment.Data<float>(), secondMoment.Data<float>(),
-                Unsafe.As<AdamConstants<T>, AdamConstants<float>>(ref c));
+                Unsafe.As<Span<T>, Span<float>>(ref maxV), Unsafe.As<AdamConstants<T>, AdamConstants<float>>(ref c));
             return;
         }
-        UpdateRange(value.Data<T>(), gradient.Data<T>(), firstMoment.Data<T>(), secondMoment.Data<T>(), in c);
+        UpdateRange(value.Data<T>(), gradient.Data<T>(), firstMoment.Data<T>(), secondMoment.Data<T>(), maxV, in c);
     }
 
-    /// <summary>The update of elements [0, theta.Length): every element on its own, so any split gives the same bits.</summary>
-    internal static void UpdateRange<T>(Span<T> theta, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, in AdamConstants<T> c)
+    /// <summary>
+    /// The update of elements [0, theta.Length): every element on its own, so any split gives the same bits.
+    /// <paramref name="maxV"/> is empty unless <c>c.AmsGrad</c>.
+    /// </summary>
+    internal static void UpdateRange<T>(Span<T> theta, ReadOnlySpan<T> grad, Span<T> m, Span<T> v, Span<T> maxV, in AdamConstants<T> c)
         where T : IFloatingPointIeee754<T>
     {
         // Vector<T> lanes run the same IEEE operations in the same order as the scalar tail, so results are
@@ -132,6 +93,11 @@ internal sealed class AdamAlgorithm
                 Vector<T> vj = vBeta2 * new Vector<T>(v.Slice(j)) + vOneMinusBeta2 * g * g;
                 mj.CopyTo(m.Slice(j));
                 vj.CopyTo(v.Slice(j));
+                if (c.AmsGrad)
+                {
+                    vj = Vector.Max(new Vector<T>(maxV.Slice(j)), vj);
+                    vj.CopyTo(maxV.Slice(j));
+                }
                 Vector<T> denominator = Vector.SquareRoot(vj) / vCorrection + vEps;
                 (p - vStep * (mj / denominator)).CopyTo(theta.Slice(j));
             }
@@ -146,6 +112,11 @@ internal sealed class AdamAlgorithm
             T vj = c.Beta2 * v[j] + c.OneMinusBeta2 * g * g;
             m[j] = mj;
             v[j] = vj;
+            if (c.AmsGrad)
+            {
+                vj = T.Max(maxV[j], vj);
+                maxV[j] = vj;
+            }
             T denominator = T.Sqrt(vj) / c.BiasCorrection2Sqrt + c.Eps;
             theta[j] = p - c.StepSize * (mj / denominator);
         }
@@ -156,5 +127,5 @@ internal sealed class AdamAlgorithm
 internal struct AdamConstants<T>
 {
     public T StepSize, BiasCorrection2Sqrt, Beta1, OneMinusBeta1, Beta2, OneMinusBeta2, Eps, L2, Shrink;
-    public bool HasL2, HasShrink;
+    public bool HasL2, HasShrink, AmsGrad;
 }

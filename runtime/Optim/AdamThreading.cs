@@ -24,22 +24,22 @@ internal static class AdamThreading
 
     private unsafe struct Job
     {
-        public float* Theta, Grad, M, V;
+        public float* Theta, Grad, M, V, MaxV; // MaxV null without amsgrad
         public int Length, ChunkLength;
         public AdamConstants<float> Constants;
     }
 
-    public static unsafe void Update(Span<float> theta, ReadOnlySpan<float> grad, Span<float> m, Span<float> v, in AdamConstants<float> constants)
+    public static unsafe void Update(Span<float> theta, ReadOnlySpan<float> grad, Span<float> m, Span<float> v, Span<float> maxV, in AdamConstants<float> constants)
     {
         // Chunks of whole Vector<float>s, so no chunk but the last has a scalar tail (not that it would matter).
         int vector = System.Numerics.Vector<float>.Count;
         int chunkLength = (theta.Length + Chunks - 1) / Chunks;
         chunkLength = (chunkLength + vector - 1) / vector * vector;
-        fixed (float* pTheta = theta, pGrad = grad, pM = m, pV = v)
+        fixed (float* pTheta = theta, pGrad = grad, pM = m, pV = v, pMaxV = maxV)
         {
             var job = new Job
             {
-                Theta = pTheta, Grad = pGrad, M = pM, V = pV,
+                Theta = pTheta, Grad = pGrad, M = pM, V = pV, MaxV = pMaxV,
                 Length = theta.Length, ChunkLength = chunkLength, Constants = constants,
             };
             int count = (theta.Length + chunkLength - 1) / chunkLength;
@@ -53,6 +53,7 @@ internal static class AdamThreading
         int start = index * job.ChunkLength, length = Math.Min(job.ChunkLength, job.Length - start);
         AdamAlgorithm.UpdateRange(
             new Span<float>(job.Theta + start, length), new ReadOnlySpan<float>(job.Grad + start, length),
-            new Span<float>(job.M + start, length), new Span<float>(job.V + start, length), in job.Constants);
+            new Span<float>(job.M + start, length), new Span<float>(job.V + start, length),
+            job.MaxV == null ? default : new Span<float>(job.MaxV + start, length), in job.Constants);
     }
 }

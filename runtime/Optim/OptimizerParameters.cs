@@ -2,25 +2,9 @@ using System.Globalization;
 
 namespace ModelGen.Optim;
 
-/// <summary>What every optimizer does alike: take the parameter list, allocate state, check hyper-parameters.</summary>
+/// <summary>What every optimizer does alike: allocate state, check hyper-parameters.</summary>
 internal static class OptimizerParameters
 {
-    /// <summary>The parameters as an array (duplicates of one tensor kept once, so it is not updated twice).</summary>
-    /// <exception cref="ArgumentException">The list is empty or holds null.</exception>
-    public static Parameter[] Collect(IEnumerable<Parameter> parameters)
-    {
-        ArgumentNullException.ThrowIfNull(parameters);
-        var seen = new HashSet<Tensor>(ReferenceEqualityComparer.Instance);
-        var result = new List<Parameter>();
-        foreach (var parameter in parameters)
-        {
-            if (parameter is null) throw new ArgumentException("The parameter list contains null.", nameof(parameters));
-            if (seen.Add(parameter.Value)) result.Add(parameter);
-        }
-        if (result.Count == 0) throw new ArgumentException("optimizer got an empty parameter list", nameof(parameters));
-        return [.. result];
-    }
-
     /// <summary>One tensor of zeros per parameter, of its shape and dtype: per-parameter optimizer state.</summary>
     public static Tensor[] ZerosLike(Parameter[] parameters)
     {
@@ -54,6 +38,12 @@ internal static class OptimizerParameters
     public static void RequireBeta(double beta, string paramName, int index)
     {
         if (!(beta >= 0 && beta < 1)) throw OutOfRange(paramName, $"beta parameter at index {index}", beta);
+    }
+
+    /// <summary>Throws, in PyTorch's words, unless 0 ≤ value ≤ 1.</summary>
+    public static void RequireUnitInterval(double value, string paramName, string description)
+    {
+        if (!(value >= 0 && value <= 1)) throw OutOfRange(paramName, description, value);
     }
 
     private static ArgumentOutOfRangeException OutOfRange(string paramName, string description, double value) =>

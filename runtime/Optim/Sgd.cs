@@ -10,16 +10,13 @@ namespace ModelGen.Optim;
 /// g ← g + μ·b if nesterov, else b              (μ ≠ 0)
 /// θ ← θ − γ·g
 /// </code>
-/// Arithmetic runs in the parameter's dtype, with the hyper-parameters converted to it.
+/// Arithmetic runs in the parameter's dtype, with the hyper-parameters converted to it. State (torch's name):
+/// <c>momentum_buffer</c> (b, only when μ ≠ 0), and a <c>step</c> count (torch's SGD keeps none; here it marks the
+/// first step, on which b starts as g).
 /// </summary>
-public sealed class Sgd : IOptimizer
+public sealed class Sgd : Optimizer
 {
-    private readonly Parameter[] _parameters;
-    private readonly Tensor[] _momentumBuffers; // empty when momentum is 0
-    private readonly bool[] _bufferStarted;
-    private double _learningRate;
-
-    /// <summary>Creates the optimizer and its momentum buffers.</summary>
+    /// <summary>Creates the optimizer and its momentum buffers, one group.</summary>
     /// <param name="parameters">The parameters to update.</param>
     /// <param name="lr">The learning rate γ ≥ 0.</param>
     /// <param name="momentum">The momentum factor μ ≥ 0.</param>
@@ -30,33 +27,31 @@ public sealed class Sgd : IOptimizer
     /// <exception cref="ArgumentException">The parameter list is empty.</exception>
     public Sgd(IEnumerable<Parameter> parameters, double lr, double momentum = 0, bool nesterov = false,
         double weightDecay = 0, double dampening = 0)
+        : this(SingleGroup(parameters), lr, momentum, nesterov, weightDecay, dampening)
     {
-        OptimizerParameters.RequireNonNegative(lr, nameof(lr), "learning rate");
+    }
+
+    /// <summary>Creates the optimizer over parameter groups, each with an optional lr and weight decay of its own.</summary>
+    /// <param name="groups">The parameter groups; the other arguments are the defaults of groups that do not override them.</param>
+    /// <param name="lr">The learning rate γ ≥ 0.</param>
+    /// <param name="momentum">The momentum factor μ ≥ 0.</param>
+    /// <param name="nesterov">Use Nesterov momentum; needs μ &gt; 0 and τ = 0.</param>
+    /// <param name="weightDecay">The L2 penalty λ ≥ 0, added to the gradient.</param>
+    /// <param name="dampening">The dampening τ for momentum.</param>
+    /// <exception cref="ArgumentOutOfRangeException">A hyper-parameter is invalid (PyTorch's message).</exception>
+    /// <exception cref="ArgumentException">The parameter list is empty.</exception>
+    public Sgd(IEnumerable<ParamGroup> groups, double lr, double momentum = 0, bool nesterov = false,
+        double weightDecay = 0, double dampening = 0)
+        : base(groups, lr, weightDecay, momentum != 0 ? ["momentum_buffer"] : [])
+    {
         OptimizerParameters.RequireNonNegative(momentum, nameof(momentum), "momentum value");
-        OptimizerParameters.RequireNonNegative(weightDecay, nameof(weightDecay), "weight_decay value");
         if (nesterov && (momentum <= 0 || dampening != 0))
         {
             throw new ArgumentOutOfRangeException(nameof(nesterov), "Nesterov momentum requires a momentum and zero dampening");
         }
-        _parameters = OptimizerParameters.Collect(parameters);
-        _learningRate = lr;
         Momentum = momentum;
         Nesterov = nesterov;
-        WeightDecay = weightDecay;
         Dampening = dampening;
-        _momentumBuffers = momentum != 0 ? OptimizerParameters.ZerosLike(_parameters) : [];
-        _bufferStarted = new bool[_momentumBuffers.Length];
-    }
-
-    /// <inheritdoc/>
-    public float LearningRate
-    {
-        get => (float)_learningRate;
-        set
-        {
-            OptimizerParameters.RequireNonNegative(value, nameof(value), "learning rate");
-            _learningRate = value;
-        }
     }
 
     /// <summary>The momentum factor μ.</summary>
@@ -65,52 +60,29 @@ public sealed class Sgd : IOptimizer
     /// <summary>Whether Nesterov momentum is used.</summary>
     public bool Nesterov { get; }
 
-    /// <summary>The L2 penalty λ added to the gradient.</summary>
-    public double WeightDecay { get; }
+    /// <summary>The first group's L2 penalty λ added to the gradient.</summary>
+    public double WeightDecay => ParamGroups[0].WeightDecay;
 
     /// <summary>The dampening τ of the momentum update.</summary>
     public double Dampening { get; }
 
-    /// <inheritdoc/>
-    public void Step()
+    private protected override void Update(int index, Tensor value, Tensor grad, OptimizerGroup group, long step)
     {
-        for (int i = 0; i < _parameters.Length; i++)
-        {
-            Parameter parameter = _parameters[i];
-            Tensor value = parameter.Value;
-            Tensor? grad = value.Grad;
-            if (grad is null) continue;
-            parameter.ZeroPruned(grad);
-            Tensor? buffer = null;
-            bool first = false;
-            if (_momentumBuffers.Length > 0)
-            {
-                buffer = _momentumBuffers[i];
-                OptimizerParameters.MatchDType(buffer, value);
-                first = !_bufferStarted[i];
-                _bufferStarted[i] = true;
-            }
-            if (value.DType == DType.Float32) Update<float>(value, grad, buffer, first);
-            else Update<double>(value, grad, buffer, first);
-            // Pruned weights stay exactly zero, and so does their momentum, which would otherwise revive them.
-            parameter.ZeroPruned(value);
-            if (buffer is not null) parameter.ZeroPruned(buffer);
-        }
+        Tensor? buffer = Momentum != 0 ? State(0, index) : null;
+        if (value.DType == DType.Float32) Update<float>(value, grad, buffer, step == 1, group);
+        else Update<double>(value, grad, buffer, step == 1, group);
     }
 
-    /// <inheritdoc/>
-    public void ZeroGrad() => OptimizerParameters.ZeroGrad(_parameters);
-
-    private void Update<T>(Tensor value, Tensor gradient, Tensor? buffer, bool first) where T : IFloatingPointIeee754<T>
+    private void Update<T>(Tensor value, Tensor gradient, Tensor? buffer, bool first, OptimizerGroup group) where T : IFloatingPointIeee754<T>
     {
         Span<T> theta = value.Data<T>();
         ReadOnlySpan<T> grad = gradient.Data<T>();
         Span<T> momentumBuffer = buffer is null ? default : buffer.Data<T>();
-        T lr = T.CreateTruncating(_learningRate);
-        T decay = T.CreateTruncating(WeightDecay);
+        T lr = T.CreateTruncating(group.LearningRate);
+        T decay = T.CreateTruncating(group.WeightDecay);
         T mu = T.CreateTruncating(Momentum);
         T keep = T.CreateTruncating(1 - Dampening);
-        bool hasDecay = WeightDecay != 0, hasMomentum = buffer is not null;
+        bool hasDecay = group.WeightDecay != 0, hasMomentum = buffer is not null;
         for (int j = 0; j < theta.Length; j++)
         {
             T g = grad[j];

@@ -55,4 +55,56 @@ public class AllocationTests
             }
         }));
     }
+
+    public static TheoryData<string> Optimizers() =>
+        ["sgd-momentum", "adam-amsgrad", "adamw-amsgrad", "rmsprop-centered-momentum", "adagrad", "adadelta", "lion", "lamb"];
+
+    private static IOptimizer CreateOptimizer(string kind, IReadOnlyList<Parameter> parameters) => kind switch
+    {
+        "sgd-momentum" => new Sgd(parameters, lr: 0.01, momentum: 0.9),
+        "adam-amsgrad" => new Adam(parameters, amsgrad: true),
+        "adamw-amsgrad" => new AdamW(ParamGroups.NoDecayOnBiasAndNorm(parameters, 0.01), amsgrad: true),
+        "rmsprop-centered-momentum" => new RMSprop(parameters, momentum: 0.9, centered: true, weightDecay: 1e-4),
+        "adagrad" => new Adagrad(parameters),
+        "adadelta" => new Adadelta(parameters),
+        "lion" => new Lion(parameters, weightDecay: 0.1),
+        "lamb" => new Lamb(parameters, weightDecay: 0.01),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    [Theory]
+    [MemberData(nameof(Optimizers))]
+    public void TrainStep_EveryOptimizerWithScheduleAndClipping_AllocatesNothing(string kind)
+    {
+        // The whole training loop a user writes around a compiled model: gradients, clipping, the optimizer, a
+        // schedule, and an EMA of the weights.
+        var model = new TinyMlp();
+        model.Initialize(3);
+        using var compiled = model.Compile(new CompileOptions { MaxBatch = 32 });
+        IReadOnlyList<Parameter> parameters = model.Parameters();
+        IOptimizer optimizer = CreateOptimizer(kind, parameters);
+        var schedule = new OneCycleLR(optimizer, maxLr: 1e-2, totalSteps: 100);
+        var ema = new ExponentialMovingAverage(parameters, decay: 0.99);
+        Tensor x = ModelHarness.RandomInput(32, 13, 1);
+        Tensor y = ModelHarness.RandomLabels(32, 5, 2);
+        void Step()
+        {
+            compiled.ComputeGradients(x, y);
+            GradientClipping.ClipGradNorm(parameters, 1.0);
+            optimizer.Step();
+            schedule.Step();
+            ema.Update();
+        }
+        Step();
+        compiled.TrainStep(x, y, optimizer);
+
+        Assert.Equal(0, Allocations.SteadyState(() =>
+        {
+            for (int i = 0; i < 5; i++)
+            {
+                Step();
+                compiled.TrainStep(x, y, optimizer);
+            }
+        }));
+    }
 }

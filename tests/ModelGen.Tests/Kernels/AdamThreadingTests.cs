@@ -13,10 +13,12 @@ namespace ModelGen.Tests.Kernels;
 public class AdamThreadingTests
 {
     [Theory]
-    [InlineData(false, 0.0)]
-    [InlineData(false, 0.01)]
-    [InlineData(true, 0.01)]
-    public void Step_TwoThreads_BitIdenticalToOneThread(bool decoupled, double weightDecay)
+    [InlineData(false, 0.0, false)]
+    [InlineData(false, 0.01, false)]
+    [InlineData(true, 0.01, false)]
+    [InlineData(false, 0.01, true)]
+    [InlineData(true, 0.01, true)]
+    public void Step_TwoThreads_BitIdenticalToOneThread(bool decoupled, double weightDecay, bool amsgrad)
     {
         int savedThreads = Gemm.MaxThreads;
         int savedMin = AdamThreading.MinParallelElements;
@@ -26,9 +28,9 @@ public class AdamThreadingTests
             using var taking = WorkerTaking.EveryJob(); // a loaded machine may wake the worker late
             long jobsBefore = Gemm.WorkerJobs;
             Gemm.MaxThreads = 1;
-            float[][] one = Train(decoupled, weightDecay);
+            float[][] one = Train(decoupled, weightDecay, amsgrad);
             Gemm.MaxThreads = 2;
-            float[][] two = Train(decoupled, weightDecay);
+            float[][] two = Train(decoupled, weightDecay, amsgrad);
             for (int t = 0; t < one.Length; t++)
                 Assert.True(one[t].AsSpan().SequenceEqual(two[t]), $"tensor {t} differs");
             Assert.True(Gemm.WorkerJobs > jobsBefore, "the worker never ran");
@@ -60,12 +62,12 @@ public class AdamThreadingTests
     }
 
     /// <summary>Three steps on parameters of odd lengths (a tail after the last whole vector); returns the weights.</summary>
-    private static float[][] Train(bool decoupled, double weightDecay)
+    private static float[][] Train(bool decoupled, double weightDecay, bool amsgrad)
     {
         var parameters = new[] { new Parameter("a", Tensor.FromArray(Values(1001, 3), 7, 143)), new Parameter("b", Tensor.FromArray(Values(67, 4), 67)) };
         IOptimizer optimizer = decoupled
-            ? new AdamW(parameters, lr: 1e-2f, weightDecay: (float)weightDecay)
-            : new Adam(parameters, lr: 1e-2f, weightDecay: (float)weightDecay);
+            ? new AdamW(parameters, lr: 1e-2f, weightDecay: (float)weightDecay, amsgrad: amsgrad)
+            : new Adam(parameters, lr: 1e-2f, weightDecay: (float)weightDecay, amsgrad: amsgrad);
         for (int step = 0; step < 3; step++)
         {
             foreach (Parameter p in parameters) Values(p.Value.Length, 10 + step).CopyTo(p.Grad.AsSpan());

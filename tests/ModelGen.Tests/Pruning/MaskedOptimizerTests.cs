@@ -15,7 +15,8 @@ public class MaskedOptimizerTests
     public static TheoryData<string> Optimizers() =>
     [
         "sgd", "sgd-momentum", "sgd-nesterov", "sgd-momentum-dampening-weight-decay", "sgd-weight-decay",
-        "adam", "adam-weight-decay", "adamw",
+        "adam", "adam-weight-decay", "adamw", "adam-amsgrad", "adamw-amsgrad",
+        "rmsprop-centered-momentum-weight-decay", "adagrad-weight-decay", "adadelta-weight-decay", "lion-weight-decay",
     ];
 
     private static IOptimizer Create(string kind, Parameter parameter) => kind switch
@@ -28,6 +29,12 @@ public class MaskedOptimizerTests
         "adam" => new Adam([parameter], lr: 0.01),
         "adam-weight-decay" => new Adam([parameter], lr: 0.01, weightDecay: 0.1),
         "adamw" => new AdamW([parameter], lr: 0.01, weightDecay: 0.1),
+        "adam-amsgrad" => new Adam([parameter], lr: 0.01, weightDecay: 0.1, amsgrad: true),
+        "adamw-amsgrad" => new AdamW([parameter], lr: 0.01, weightDecay: 0.1, amsgrad: true),
+        "rmsprop-centered-momentum-weight-decay" => new RMSprop([parameter], lr: 0.01, weightDecay: 0.1, momentum: 0.9, centered: true),
+        "adagrad-weight-decay" => new Adagrad([parameter], lr: 0.1, weightDecay: 0.1, initialAccumulatorValue: 0.1),
+        "adadelta-weight-decay" => new Adadelta([parameter], weightDecay: 0.1),
+        "lion-weight-decay" => new Lion([parameter], lr: 0.01, weightDecay: 0.1),
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

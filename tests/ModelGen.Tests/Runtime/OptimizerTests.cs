@@ -219,8 +219,8 @@ public class OptimizerTests
     [Fact]
     public void Constructors_EmptyParameterList_Throw()
     {
-        Assert.Throws<ArgumentException>(() => new Sgd([], lr: 0.1));
-        Assert.Throws<ArgumentException>(() => new Adam([]));
+        Assert.Throws<ArgumentException>(() => new Sgd(Array.Empty<Parameter>(), lr: 0.1));
+        Assert.Throws<ArgumentException>(() => new Adam(Array.Empty<Parameter>()));
     }
 
     private static void AssertMessage(string expected, Func<object> create)

@@ -1,7 +1,11 @@
 namespace ModelGen;
 
-/// <summary>Evaluation helpers.</summary>
-public static class Metrics
+/// <summary>
+/// Evaluation metrics: classification from logits or labels (<c>Metrics.Classification.cs</c>), ranking of binary
+/// scores (<c>Metrics.Ranking.cs</c>) and regression (<c>Metrics.Regression.cs</c>), with scikit-learn's definitions and
+/// conventions. Sums run in float64.
+/// </summary>
+public static partial class Metrics
 {
     /// <summary>How many rows of <paramref name="logits"/> [N, C] have their largest value at the row's label.</summary>
     public static int CountCorrect(Tensor logits, ReadOnlySpan<int> labels)
