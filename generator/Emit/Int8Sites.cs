@@ -69,6 +69,8 @@ namespace ModelGen.Generator.Emit
             {
                 // Calibration batches are single tensors: a model of several inputs runs float32 only.
                 w.Line("if (options.Quantization != null) throw new NotSupportedException(\"Int8 quantisation calibrates on batches of one input tensor; this model takes " + Format.Int(inputs) + " inputs.\");");
+                w.Line("_int8 = null;");
+                foreach ((_, string unused, _) in _sites) w.Line($"{unused} = null;");
                 return;
             }
             w.Line("_int8 = Int8Inference.Create(model, options); // null unless options.Quantization is set");

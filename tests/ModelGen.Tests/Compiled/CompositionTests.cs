@@ -194,7 +194,7 @@ public class CompositionTests
     {
         var model = Seeded(new TwoInputNet(), 1);
         using var compiled = model.Compile(Options);
-        var adam = new Optim.Adam(model.Parameters(), lr: 1e-2);
+        var adam = new ModelGen.Optim.Adam(model.Parameters(), lr: 1e-2);
         Tensor[] d = Data(8, 3, new[] { 1, 6, 6 }, new[] { 3 }, 4);
         float first = compiled.TrainStep(d[0], d[1], d[2], adam);
         float last = first;

@@ -34,7 +34,7 @@ public class RobustnessTests
         "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => Forward(x); }",
         "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); public Tensor Forward(Tensor a, Tensor b) => a; }",
         "[Model] public partial class M { " + Layers + " public static Tensor Forward([Shape(\"B\", 4)] Tensor x) => x; }",
-        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) { var h = fc1.Forward(x); if (true) h = Relu(h); return h; } }",
+        "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) { var h = fc1.Forward(x); if (h == null) h = Relu(h); return h; } }",
         "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) { Tensor h; h = fc1.Forward(x); return h; } }",
         "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) { var a = x; var b = a; return fc1.Forward(b * b / (b + )); } }",
         "[Model] public partial class M { " + Layers + " public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc1.Forward(x); [Loss] public Tensor L(Tensor o, [Shape(\"B\")] Tensor y) => CrossEntropy(o, y) + MseLoss(o, y); }",
