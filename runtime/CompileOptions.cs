@@ -10,6 +10,13 @@ public sealed record CompileOptions
     public int MaxBatch { get; init; } = 256;
 
     /// <summary>
+    /// The largest size of each named dimension other than the batch, by the name its <c>[Shape]</c> gives it, e.g.
+    /// <c>new Dictionary&lt;string, int&gt; { ["T"] = 128 }</c> for a sequence length. Every buffer is sized for these
+    /// once, at <c>Compile</c>, which fails with a message naming a dimension that has no bound.
+    /// </summary>
+    public IReadOnlyDictionary<string, int> MaxSizes { get; init; } = new Dictionary<string, int>();
+
+    /// <summary>
     /// Whether the compiled model runs its fused schedule (the default): GEMM and convolution epilogues with bias,
     /// residual add and ReLU, batch norm folded into the layer before it (inference), and chains of elementwise
     /// operations as one loop. <c>false</c> runs the schedule built without the fusion passes, kernel by kernel,

@@ -98,6 +98,22 @@ public sealed partial class Tensor
         };
     }
 
+    /// <summary>Sets the whole logical shape of a buffer, within its storage (compiled outputs with named dimensions).</summary>
+    internal void SetShape(ReadOnlySpan<int> shape)
+    {
+        if (shape.Length != _shape.Length) throw new ArgumentException($"A buffer of rank {_shape.Length} cannot take a shape of rank {shape.Length}.", nameof(shape));
+        long length = 1;
+        foreach (int d in shape)
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(d, nameof(shape));
+            length *= d;
+        }
+        if (length > _data.Length) throw new ArgumentOutOfRangeException(nameof(shape), $"Shape {FormatShape(shape)} needs {length} elements but the storage holds {_data.Length}.");
+        shape.CopyTo(_shape);
+        Length = (int)length;
+        MarkModified();
+    }
+
     /// <summary>
     /// Changes the leading dimension (the batch) and keeps the storage, so that one buffer serves every batch
     /// size up to its capacity. Elements beyond the new length keep their values.

@@ -41,6 +41,7 @@ namespace ModelGen.Generator.Emit
             if (trainingPlans != null) WriteSlotFields(w, Slots(trainingPlans), "_t");
             w.Line("private readonly Tensor " + string.Join(", ", inference.Outputs.Select((_, i) => CpuEmitContext.OutputField(i))) + ";");
             foreach (LayerSpec nested in NestedLayers(spec)) w.Line($"private readonly {nested.Kind} {CpuEmitContext.LayerField(nested.Name)};");
+            foreach (string symbol in NamedDims(traced)) w.Line($"private readonly int {MaxField(symbol)};");
             if (compiled.Forward.Count > 1) w.Line("private readonly int _forwardSchedule;");
             if (compiled.TrainingSchedules?.Count > 1) w.Line("private readonly int _trainingSchedule;");
             int8.WriteFields(w);
@@ -52,6 +53,11 @@ namespace ModelGen.Generator.Emit
             w.Line("_model = model;");
             w.Line("MaxBatch = options.MaxBatch;");
             w.Line("int B = options.MaxBatch;");
+            foreach (string symbol in NamedDims(traced))
+            {
+                w.Line($"int {Dim.SymbolCode(symbol)} = CompiledChecks.MaxSize(options, {Format.String(symbol)});");
+                w.Line($"{MaxField(symbol)} = {Dim.SymbolCode(symbol)};");
+            }
             w.Line("IReadOnlyList<Parameter> parameters = model.Parameters();");
             for (int i = 0; i < traced.Parameters.Count; i++) w.Line($"_p{i} = parameters[{i}];");
             w.Line((compiled.Forward.Count > 1 ? "_forwardSchedule = " : "") + "CompiledChecks.Schedule(ForwardScheduleOf, options.EnabledPasses);");
@@ -123,7 +129,7 @@ namespace ModelGen.Generator.Emit
         private static MemoryPlan Renumber(MemoryPlan plan, MemoryPlan reference)
         {
             int[] BySize(MemoryPlan p) => Enumerable.Range(0, p.Slots.Count)
-                .OrderByDescending(i => p.Slots[i].PerBatch).ThenByDescending(i => p.Slots[i].Fixed).ThenBy(i => i).ToArray();
+                .OrderByDescending(i => p.Slots[i], System.Collections.Generic.Comparer<SizeExpr>.Create(SizeExpr.Compare)).ThenBy(i => i).ToArray();
             int[] mine = BySize(plan), theirs = BySize(reference);
             var map = new int[plan.Slots.Count];
             for (int k = 0; k < mine.Length; k++) map[mine[k]] = k < theirs.Length ? theirs[k] : reference.Slots.Count + (k - theirs.Length);
@@ -226,7 +232,10 @@ namespace ModelGen.Generator.Emit
             WriteBatchCheck(w, traced);
             for (int i = 0; i < first.Outputs.Count; i++)
             {
-                if (first[first.Outputs[i]].Shape.IsSymbolic) w.Line($"{CpuEmitContext.OutputField(i)}.SetLeadingDim(B);");
+                Shape shape = first[first.Outputs[i]].Shape;
+                if (shape.Dims.Any(d => d.IsSymbolic && !d.IsBatch))
+                    w.Line($"CompiledChecks.Resize({CpuEmitContext.OutputField(i)}, stackalloc int[] {{ {string.Join(", ", shape.Dims.Select(d => d.ToCode("B")))} }});");
+                else if (shape.IsSymbolic) w.Line($"{CpuEmitContext.OutputField(i)}.SetLeadingDim(B);");
             }
             if (schedules.Count == 1)
             {
@@ -237,7 +246,7 @@ namespace ModelGen.Generator.Emit
             }
             w.Open("switch (_forwardSchedule)");
             for (int i = 0; i < schedules.Count; i++)
-                w.Line($"{(i == schedules.Count - 1 ? "default" : "case " + Format.Int(i))}: {ScheduleName("RunForward", schedules, i)}({input}, B); break;");
+                w.Line($"{(i == schedules.Count - 1 ? "default" : "case " + Format.Int(i))}: {ScheduleName("RunForward", schedules, i)}({input}, B{SizeArguments(first)}); break;");
             w.Close();
             w.Line($"return {returned};");
             w.Close();
@@ -256,7 +265,7 @@ namespace ModelGen.Generator.Emit
             w.Line();
             w.Line($"/// <summary>{summary}</summary>");
             w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
-            w.Open($"private {signature}({typed}, int B)");
+            w.Open($"private {signature}({typed}, int B{SizeParameters(graph)})");
             WriteBody(w, graph, plan, slotPrefix, kernels, fields, int8, packed);
             if (graph.Loss >= 0) w.Line($"return {new CpuEmitContext(new SourceWriter(), graph, plan, slotPrefix, kernels, fields).Scalar(graph.Loss)};");
             w.Close();
@@ -280,6 +289,7 @@ namespace ModelGen.Generator.Emit
             {
                 string dtype = label.Type == ElementType.Int32 ? "DType.Int32" : "DType.Float32";
                 w.Line($"CompiledChecks.SameBatch(B, CompiledChecks.Batch({label.Name}, {Format.String(label.Name)}, {dtype}, {ExpectedDims(label.Shape)}, MaxBatch), {Format.String(label.Name)});");
+                WriteSameSizes(w, label);
             }
             var withGradient = graph.Gradients.Select(g => g.Parameter).ToList();
             for (int i = 0; i < traced.Parameters.Count; i++)
@@ -294,7 +304,7 @@ namespace ModelGen.Generator.Emit
             }
             else
             {
-                string arguments = $"({input}{labelArguments}, B)";
+                string arguments = $"({input}{labelArguments}, B{SizeArguments(graph)})";
                 var cases = Enumerable.Range(0, schedules.Count).Select(i =>
                     (i == schedules.Count - 1 ? "_" : Format.Int(i)) + " => " + ScheduleName("RunTraining", schedules, i) + arguments);
                 w.Line($"return _trainingSchedule switch {{ {string.Join(", ", cases)} }};");
@@ -322,10 +332,35 @@ namespace ModelGen.Generator.Emit
         private static void WriteBatchCheck(SourceWriter w, Graph traced)
         {
             Node[] inputs = traced.Nodes.Where(n => n.Op == OpKind.Input).ToArray();
-            Node binding = inputs.FirstOrDefault(n => n.Shape.IsSymbolic) ?? inputs[0];
+            Node binding = inputs.FirstOrDefault(n => n.Shape.Dims.Any(d => d.IsBatch)) ?? inputs[0];
             w.Line($"int B = {BatchCheck(binding)};");
             foreach (Node input in inputs.Where(n => n != binding))
-                w.Line(input.Shape.IsSymbolic ? $"CompiledChecks.SameBatch(B, {BatchCheck(input)}, {Format.String(input.Name)});" : BatchCheck(input) + ";");
+                w.Line(input.Shape.Dims.Any(d => d.IsBatch) ? $"CompiledChecks.SameBatch(B, {BatchCheck(input)}, {Format.String(input.Name)});" : BatchCheck(input) + ";");
+            // Each named dimension is bound by the first input that has it; every other occurrence must agree.
+            var bindings = new System.Collections.Generic.HashSet<(string, int)>();
+            var bound = new System.Collections.Generic.HashSet<string>();
+            foreach (Node input in inputs)
+            {
+                for (int axis = 0; axis < input.Shape.Rank; axis++)
+                {
+                    Dim d = input.Shape[axis];
+                    if (!d.IsSymbolic || d.IsBatch || !bound.Add(d.Symbol!)) continue;
+                    bindings.Add((input.Name, axis));
+                    w.Line($"int {Dim.SymbolCode(d.Symbol!)} = CompiledChecks.Size({input.Name}, {Format.Int(axis)}, {Format.String(input.Name)}, {Format.String(d.Symbol!)}, {MaxField(d.Symbol!)});");
+                }
+            }
+            foreach (Node input in inputs) WriteSameSizes(w, input, bindings);
+        }
+
+        /// <summary>Checks each named dimension of <paramref name="node"/> (but the ones it binds) against the size bound before.</summary>
+        private static void WriteSameSizes(SourceWriter w, Node node, System.Collections.Generic.HashSet<(string, int)>? bindings = null)
+        {
+            for (int axis = 0; axis < node.Shape.Rank; axis++)
+            {
+                Dim d = node.Shape[axis];
+                if (!d.IsSymbolic || d.IsBatch || (bindings != null && bindings.Contains((node.Name, axis)))) continue;
+                w.Line($"CompiledChecks.SameSize({Dim.SymbolCode(d.Symbol!)}, {node.Name}, {Format.Int(axis)}, {Format.String(node.Name)}, {Format.String(d.Symbol!)});");
+            }
         }
 
         private static string BatchCheck(Node input)
@@ -346,7 +381,18 @@ namespace ModelGen.Generator.Emit
 
         /// <summary>The expected dims with -1 for the batch, as a stack-allocated span.</summary>
         private static string ExpectedDims(Shape shape)
-            => "stackalloc int[] { " + string.Join(", ", shape.Dims.Select(d => d.IsSymbolic ? "-1" : Format.Int(d.Size))) + " }";
+            => "stackalloc int[] { " + string.Join(", ", shape.Dims.Select(d => d.IsBatch ? "-1" : d.IsSymbolic ? "CompiledChecks.AnySize" : Format.Int(d.Size))) + " }";
+
+        /// <summary>The named dimensions other than the batch, in the order the inputs first name them (targets name only those).</summary>
+        private static System.Collections.Generic.List<string> NamedDims(Graph traced)
+            => traced.Nodes.Where(n => n.Op == OpKind.Input)
+                .SelectMany(n => n.Shape.Dims).Where(d => d.IsSymbolic && !d.IsBatch).Select(d => d.Symbol!).Distinct().ToList();
+
+        private static string MaxField(string symbol) => "_max" + Dim.SymbolCode(symbol);
+
+        private static string SizeParameters(Graph graph) => string.Concat(NamedDims(graph).Select(s => ", int " + Dim.SymbolCode(s)));
+
+        private static string SizeArguments(Graph graph) => string.Concat(NamedDims(graph).Select(s => ", " + Dim.SymbolCode(s)));
 
         private static void WriteBody(SourceWriter w, Graph graph, MemoryPlan plan, string slotPrefix, ElementwiseKernels kernels, StaticFields fields, Int8Sites? int8 = null, PackedWeights? packed = null)
         {

@@ -85,7 +85,7 @@ namespace ModelGen.Generator.IR
             }
 
             // Every Forward parameter is an input; the first named leading dimension is the batch.
-            Builder.BatchSymbol = _spec.Forward.Parameters.SelectMany(p => p.Shape.Select(d => d.Symbol)).FirstOrDefault(s => s != null) ?? "";
+            Builder.BatchSymbol = _spec.Forward.Parameters.Select(p => p.Shape.Count > 0 ? p.Shape[0].Symbol : null).FirstOrDefault(s => s != null) ?? "";
             foreach (ParamSpec input in _spec.Forward.Parameters)
                 _locals[input.Name] = Add(new Node(-1, OpKind.Input, EquatableArray<int>.Empty, ShapeOf(input), input.Origin) { Name = input.Name });
             foreach (int returned in TraceBody(_spec.Forward))
@@ -122,10 +122,13 @@ namespace ModelGen.Generator.IR
             foreach (DimSpec d in parameter.Shape)
             {
                 if (d.Symbol == null) { dims.Add(Dim.Of(d.Size)); continue; }
-                if (Builder.BatchSymbol.Length > 0 && d.Symbol != Builder.BatchSymbol)
+                // The batch is the leading dimension of Forward's first input; any other name is a dimension of its own,
+                // bound at run time by the first input that has it, so a target can only repeat an input's names.
+                bool known = d.Symbol == Builder.BatchSymbol || Builder.Nodes.Any(n => n.Op == OpKind.Input && n.Shape.Dims.Any(x => x.Symbol == d.Symbol));
+                if (!known && _locals.Count > 0 && Builder.Nodes.Any(n => n.Op == OpKind.Input) && !_spec.Forward.Parameters.Contains(parameter))
                     throw Fail(DiagnosticDescriptors.InvalidShape, parameter.Origin, parameter.Name,
-                        $"the batch dimension is named '{Builder.BatchSymbol}' by Forward's input, so '{d.Symbol}' here must be '{Builder.BatchSymbol}' too");
-                dims.Add(Dim.Named(d.Symbol));
+                        $"the dimension '{d.Symbol}' names no axis of Forward's inputs, so its size is unknown when the loss runs; use a name an input has, or a size");
+                dims.Add(d.Symbol == Builder.BatchSymbol ? Dim.Batch(d.Symbol) : Dim.Named(d.Symbol));
             }
             return Shape.Of(dims);
         }
@@ -177,15 +180,45 @@ namespace ModelGen.Generator.IR
                 case ExprKind.LayerCall:
                 {
                     var (spec, definition, first) = _layers[expr.Name];
-                    return definition.Trace(this, spec, first, expr, TraceArgs(expr));
+                    int[] args = TraceArgs(expr);
+                    RequireBatchOnly(args, spec.Kind, NamedDimensionLayers.Contains(spec.Kind), expr.Origin);
+                    return definition.Trace(this, spec, first, expr, args);
                 }
                 default:
                 {
                     Operator op = OperatorTable.ForOpsMethod(expr.Name)
                         ?? throw Fail(DiagnosticDescriptors.UnsupportedConstruct, expr.Origin, $"Ops.{expr.Name}", "trace",
                             "the compiler does not know this operation yet; supported: " + string.Join(", ", OperatorTable.OpsMethods));
-                    return op.Trace(this, expr, TraceArgs(expr));
+                    int[] args = TraceArgs(expr);
+                    RequireBatchOnly(args, expr.Name, NamedDimensionOps.Contains(expr.Name), expr.Origin);
+                    return op.Trace(this, expr, args);
                 }
+            }
+        }
+
+        /// <summary>
+        /// The operators whose shape rules and kernels handle named dimensions other than the batch (a sequence length
+        /// "T"): row-wise and elementwise ones, which see such a dimension as more rows. The others still assume a
+        /// batch-only symbolic shape and refuse such inputs until they are generalised.
+        /// </summary>
+        private static readonly HashSet<string> NamedDimensionOps = new HashSet<string>(System.StringComparer.Ordinal)
+        {
+            "Relu", "Sigmoid", "Tanh", "Gelu", "Silu", "Elu", "LeakyRelu", "Softplus", "Exp", "Log", "Sqrt", "Abs", "Pow", "Clamp",
+            "Sum", "Mean", "MseLoss", "HuberLoss",
+        };
+
+        private static readonly HashSet<string> NamedDimensionLayers = new HashSet<string>(System.StringComparer.Ordinal) { "Linear" };
+
+        private void RequireBatchOnly(int[] args, string op, bool handlesNamed, int origin)
+        {
+            if (handlesNamed) return;
+            foreach (int arg in args)
+            {
+                Dim named = this[arg].Shape.Dims.FirstOrDefault(d => d.IsSymbolic && !d.IsBatch);
+                if (named.IsSymbolic)
+                    throw Fail(DiagnosticDescriptors.OperandShapeMismatch, origin, op,
+                        "inputs whose only named dimension is the batch (named dimensions such as a sequence length reach elementwise operators, Linear, Sum, Mean and MseLoss so far)",
+                        $"{this[arg].Shape} with the named dimension '{named.Symbol}' from {Describe(arg)}");
             }
         }
 

@@ -98,9 +98,9 @@ namespace ModelGen.Generator.Parsing
             }
             if (dims.Count == 0)
                 Report(DiagnosticDescriptors.InvalidShape, attributeSyntax, parameter.Name, "a tensor needs at least one dimension");
-            else if (dims.Skip(1).Any(d => d.Symbol != null))
+            else if (dims.Where(d => d.Symbol != null).GroupBy(d => d.Symbol).FirstOrDefault(g => g.Count() > 1) is { } repeated)
                 Report(DiagnosticDescriptors.InvalidShape, attributeSyntax, parameter.Name,
-                    "only the leading (batch) dimension may be named; later dimensions must be sizes known at build time");
+                    $"the dimension '{repeated.Key}' is named twice; each named dimension of a tensor is a different axis");
             return new ParamSpec(parameter.Name, true, dims.ToEquatableArray(), origin);
         }
 

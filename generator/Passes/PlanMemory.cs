@@ -128,6 +128,6 @@ namespace ModelGen.Generator.Passes
             return pick;
         }
 
-        private static bool Larger(SizeExpr a, SizeExpr b) => a.PerBatch != b.PerBatch ? a.PerBatch > b.PerBatch : a.Fixed > b.Fixed;
+        private static bool Larger(SizeExpr a, SizeExpr b) => SizeExpr.Compare(a, b) > 0;
     }
 }

@@ -6,8 +6,46 @@ namespace ModelGen.Kernels;
 [EditorBrowsable(EditorBrowsableState.Never)]
 public static class CompiledChecks
 {
+    /// <summary>In an expected shape: a named dimension other than the batch, whose size <see cref="Size"/> checks.</summary>
+    public const int AnySize = -2;
+
     /// <summary>
-    /// Checks dtype, rank and every static dimension (-1 in <paramref name="expected"/> marks the batch) and
+    /// The largest size of the named dimension <paramref name="symbol"/> the model is compiled for, from
+    /// <see cref="CompileOptions.MaxSizes"/>.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The options give no bound, or one below 1.</exception>
+    public static int MaxSize(CompileOptions options, string symbol)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.MaxSizes.TryGetValue(symbol, out int max) && max >= 1) return max;
+        throw new InvalidOperationException(
+            $"The model has a dimension named '{symbol}', so Compile needs its largest size: " +
+            $"new CompileOptions {{ MaxSizes = new Dictionary<string, int> {{ [\"{symbol}\"] = 128 }} }}" +
+            (options.MaxSizes.ContainsKey(symbol) ? $" (it is {options.MaxSizes[symbol]}, which is not a size)." : "."));
+    }
+
+    /// <summary>The size of the named dimension <paramref name="symbol"/> on <paramref name="axis"/> of a caller's tensor, checked against its compiled bound.</summary>
+    public static int Size(Tensor tensor, int axis, string name, string symbol, int max)
+    {
+        int size = tensor.Size(axis);
+        if (size < 1 || size > max)
+            throw new ArgumentOutOfRangeException(name, size,
+                $"Dimension '{symbol}' of '{name}' (axis {axis}) must be between 1 and {max}, the CompileOptions.MaxSizes[\"{symbol}\"] the model was compiled with.");
+        return size;
+    }
+
+    /// <summary>Checks that a second tensor has the same size of the named dimension <paramref name="symbol"/>.</summary>
+    public static void SameSize(int size, Tensor other, int axis, string name, string symbol)
+    {
+        if (other.Size(axis) != size)
+            throw new ArgumentException($"Dimension '{symbol}' of '{name}' (axis {axis}) is {other.Size(axis)}, but an earlier input gives it {size}.", name);
+    }
+
+    /// <summary>Sets the logical shape of a compiled output buffer to this call's sizes (its storage holds the largest).</summary>
+    public static void Resize(Tensor buffer, ReadOnlySpan<int> shape) => buffer.SetShape(shape);
+
+    /// <summary>
+    /// Checks dtype, rank and every static dimension (-1 in <paramref name="expected"/> marks the batch, <see cref="AnySize"/> another named dimension) and
     /// returns the batch size, which must be between 1 and <paramref name="maxBatch"/> (1 when no dim is the batch).
     /// </summary>
     public static int Batch(Tensor tensor, string name, DType dtype, ReadOnlySpan<int> expected, int maxBatch)
@@ -19,6 +57,7 @@ public static class CompiledChecks
         int batch = 1;
         for (int axis = 0; rankFits && axis < expected.Length; axis++)
         {
+            if (expected[axis] == AnySize) continue; // a named dimension, checked by Size
             if (expected[axis] < 0) batch = tensor.Size(axis);
             else if (tensor.Size(axis) != expected[axis]) rankFits = false;
         }
@@ -39,7 +78,7 @@ public static class CompiledChecks
     private static string Describe(ReadOnlySpan<int> expected)
     {
         var dims = new string[expected.Length];
-        for (int i = 0; i < dims.Length; i++) dims[i] = expected[i] < 0 ? "B" : expected[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
+        for (int i = 0; i < dims.Length; i++) dims[i] = expected[i] == AnySize ? "*" : expected[i] < 0 ? "B" : expected[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
         return "[" + string.Join(", ", dims) + "]";
     }
 

@@ -58,11 +58,11 @@ public class DiagnosticsTests
             """, "MG0003", "Parameter 'x' of Forward needs a [Shape(...)] attribute, e.g. [Shape(\"B\", 784)]");
 
     [Fact]
-    public void Shape_NamedInnerDimension_MG0004AtTheAttribute()
+    public void Shape_SameNameTwice_MG0004AtTheAttribute()
         => AssertSingle(Head + """
-                public Tensor Forward([[|Shape("B", "F")|]] Tensor x) => fc1.Forward(x);
+                public Tensor Forward([[|Shape("B", "B")|]] Tensor x) => fc1.Forward(x);
             }
-            """, "MG0004", "Invalid [Shape] on 'x': only the leading (batch) dimension may be named; later dimensions must be sizes known at build time");
+            """, "MG0004", "Invalid [Shape] on 'x': the dimension 'B' is named twice; each named dimension of a tensor is a different axis");
 
     [Fact]
     public void Shape_NonPositive_MG0004AtTheAttribute()

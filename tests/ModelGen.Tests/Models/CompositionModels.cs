@@ -192,3 +192,22 @@ public sealed partial class NestedNet
     [Loss]
     public Tensor Loss(Tensor logits, [Shape("B")] Tensor labels) => CrossEntropy(logits, labels);
 }
+
+/// <summary>A sequence length T besides the batch: per-position layers, a mean over time, two outputs.</summary>
+[Model]
+public sealed partial class SequenceNet
+{
+    readonly Linear embed = new(8, 16);
+    readonly Linear perStep = new(16, 4);
+    readonly Linear classify = new(16, 3);
+
+    public (Tensor Steps, Tensor Logits) Forward([Shape("B", "T", 8)] Tensor x)
+    {
+        var h = Gelu(embed.Forward(x));
+        return (perStep.Forward(h), classify.Forward(Mean(h, 1)));
+    }
+
+    [Loss]
+    public Tensor Loss((Tensor Steps, Tensor Logits) output, [Shape("B", "T", 4)] Tensor targets, [Shape("B")] Tensor labels)
+        => MseLoss(output.Steps, targets) + CrossEntropy(output.Logits, labels);
+}
