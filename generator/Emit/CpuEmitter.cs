@@ -93,6 +93,8 @@ namespace ModelGen.Generator.Emit
             WriteForward(w, spec, input, traced, compiled.Forward, forwardPlans, kernels, fields, int8, packed);
             if (compiled.TrainingSchedules != null && trainingPlans != null)
                 WriteTraining(w, spec, input, traced, compiled.TrainingSchedules, trainingPlans, kernels, fields);
+            else
+                WriteNoTraining(w, spec);
 
             w.Line();
             w.Line("/// <summary>Ends the compiled model's use; later calls throw.</summary>");
@@ -323,6 +325,23 @@ namespace ModelGen.Generator.Emit
             w.Line("optimizer.Step();");
             w.Line("return loss;");
             w.Close();
+        }
+
+        /// <summary>
+        /// A model without a [Loss] cannot train: calling TrainStep or ComputeGradients is a compile error at the call
+        /// (CS0619) whose message names the missing loss, instead of "Compiled has no TrainStep" (CS1061).
+        /// </summary>
+        private static void WriteNoTraining(SourceWriter w, ModelSpec spec)
+        {
+            string message = Format.String($"{spec.ClassName} has no [Loss] method, so it cannot be trained: declare one, e.g. " +
+                "'[Loss] public Tensor Loss(Tensor output, [Shape(\"B\")] Tensor labels) => CrossEntropy(output, labels);' (docs/diagnostics/MG0008.md)");
+            foreach (string method in new[] { "TrainStep", "ComputeGradients" })
+            {
+                w.Line();
+                w.Line($"/// <summary>Not available: {spec.ClassName} declares no [Loss] method.</summary>");
+                w.Line($"[Obsolete({message}, error: true)]");
+                w.Line($"public float {method}(params object[] arguments) => throw new NotSupportedException({message});");
+            }
         }
 
         /// <summary>

@@ -86,6 +86,10 @@ namespace ModelGen.Generator.IR
 
             // Every Forward parameter is an input; the first named leading dimension is the batch.
             Builder.BatchSymbol = _spec.Forward.Parameters.Select(p => p.Shape.Count > 0 ? p.Shape[0].Symbol : null).FirstOrDefault(s => s != null) ?? "";
+            // Training works on batches: a model with a loss needs a named leading dimension on an input.
+            if (Builder.BatchSymbol.Length == 0 && _spec.Loss != null)
+                throw Fail(DiagnosticDescriptors.InvalidShape, _spec.Forward.Parameters[0].Origin, _spec.Forward.Parameters[0].Name,
+                    "a model with a [Loss] trains on batches, so an input needs a named leading (batch) dimension, e.g. [Shape(\"B\", 784)]");
             foreach (ParamSpec input in _spec.Forward.Parameters)
                 _locals[input.Name] = Add(new Node(-1, OpKind.Input, EquatableArray<int>.Empty, ShapeOf(input), input.Origin) { Name = input.Name });
             foreach (int returned in TraceBody(_spec.Forward))

@@ -115,4 +115,43 @@ public class CompositionDiagnosticsTests
         Assert.Contains("public float TrainStep(Tensor x, Tensor y, Tensor labels, IOptimizer optimizer)", result.Sources["M.g.cs"]);
         Assert.Contains("@blocks.1.fc", result.Sources["M.g.cs"]);
     }
+
+    [Fact]
+    public void TrainStep_OnAModelWithoutLoss_ErrorAtTheCallNamesTheMissingLoss()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Usings + """
+            [Model]
+            public sealed partial class M
+            {
+                readonly Linear fc = new(4, 2);
+
+                public Tensor Forward([Shape("B", 4)] Tensor x) => fc.Forward(x);
+            }
+
+            public static class Use
+            {
+                public static float Train(M model, Tensor x, Tensor y, ModelGen.Optim.IOptimizer optimizer) => model.Compile().TrainStep(x, y, optimizer);
+            }
+            """);
+        Assert.Empty(result.ModelDiagnostics);
+        Diagnostic error = Assert.Single(result.CompilationErrors);
+        Assert.Equal("CS0619", error.Id);
+        Assert.Contains("M has no [Loss] method, so it cannot be trained", error.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Assert.DoesNotContain("g.cs", error.Location.SourceTree?.FilePath ?? "");
+    }
+
+    [Fact]
+    public void InputWithoutBatch_InATrainedModel_MG0004AtTheInput()
+        => AssertSingle("""
+            [Model]
+            public sealed partial class M
+            {
+                readonly Linear fc = new(4, 2);
+
+                public Tensor Forward([|[Shape(4)] Tensor x|]) => fc.Forward(x);
+
+                [Loss]
+                public Tensor Loss(Tensor output, [Shape(2)] Tensor target) => MseLoss(output, target);
+            }
+            """, "MG0004", "Invalid [Shape] on 'x': a model with a [Loss] trains on batches, so an input needs a named leading (batch) dimension, e.g. [Shape(\"B\", 784)]");
 }
