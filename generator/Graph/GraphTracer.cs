@@ -211,7 +211,7 @@ namespace ModelGen.Generator.IR
             "Sum", "Mean", "MseLoss", "HuberLoss",
         };
 
-        private static readonly HashSet<string> NamedDimensionLayers = new HashSet<string>(System.StringComparer.Ordinal) { "Linear" };
+        private static readonly HashSet<string> NamedDimensionLayers = new HashSet<string>(System.StringComparer.Ordinal) { "Linear", "Embedding" };
 
         private void RequireBatchOnly(int[] args, string op, bool handlesNamed, int origin)
         {
@@ -249,7 +249,21 @@ namespace ModelGen.Generator.IR
             if (this[arg].Type != ElementType.Float32)
                 throw Fail(DiagnosticDescriptors.OperandShapeMismatch, origin, op, "a float tensor",
                     $"'{this[arg].Name}', which holds class indices (a loss takes it as labels)");
-            if (this[arg].Op == OpKind.Label) _consumedLabels.Add(arg);
+            if (this[arg].Op == OpKind.Label || this[arg].Op == OpKind.Input) _consumedLabels.Add(arg);
+        }
+
+        /// <summary>
+        /// Makes a Forward input Int32 ids (token or class ids): it must be an input, and not used as floats before.
+        /// </summary>
+        public void MakeIndices(int arg, string op, int origin)
+        {
+            Node node = this[arg];
+            if (node.Type == ElementType.Int32 && node.Op == OpKind.Input) return;
+            if (node.Op != OpKind.Input || _consumedLabels.Contains(arg))
+                throw Fail(DiagnosticDescriptors.OperandShapeMismatch, origin, op,
+                    "Int32 ids: one of Forward's inputs, used only as ids",
+                    node.Op == OpKind.Input ? $"input '{node.Name}', which is used as a float tensor before" : $"float values, {Describe(arg)}");
+            Builder.Replace(arg, node with { Type = ElementType.Int32 });
         }
 
         /// <summary>Marks a loss parameter as integer class labels; it must not have been used as floats already.</summary>

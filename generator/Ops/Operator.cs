@@ -48,6 +48,8 @@ namespace ModelGen.Generator
         FusedElementwise, FoldBatchNormWeight, FoldBatchNormBias,
         // Layer normalisation over the last axis (Ops/LayerNorm.cs): statistics written by layer_norm, one backward kernel
         LayerNorm, LayerNormStats, LayerNormGradInput, LayerNormGradWeight, LayerNormGradBias,
+        // Embedding lookup over Int32 ids and the table's gradient (Ops/Embedding.cs)
+        Embedding, EmbeddingGrad,
     }
 }
 

@@ -40,6 +40,7 @@ namespace ModelGen.Generator.Ops
         .Concat(new Operator[] { new PReluOp(), new PReluGradOp(OpKind.PReluGrad), new PReluGradOp(OpKind.PReluWeightGrad) })
         .Concat(new Operator[] { new FusedElementwiseOp(), new FoldBatchNormOp(OpKind.FoldBatchNormWeight), new FoldBatchNormOp(OpKind.FoldBatchNormBias) })
         .Concat(new Operator[] { new LayerNormStatsOp(), new LayerNormOp(), new LayerNormGradOp(OpKind.LayerNormGradInput), new LayerNormGradOp(OpKind.LayerNormGradWeight), new LayerNormGradOp(OpKind.LayerNormGradBias) })
+        .Concat(new Operator[] { new EmbeddingOp(), new EmbeddingGradOp() })
         .ToArray();
 
         private static readonly Dictionary<OpKind, Operator> ByKind = All.ToDictionary(o => o.Kind);
@@ -49,7 +50,7 @@ namespace ModelGen.Generator.Ops
 
         private static readonly LayerDefinition[] AllLayers =
             { new LinearLayer(), new Conv2dLayer(), new PoolLayer(OpKind.MaxPool2d), new PoolLayer(OpKind.AvgPool2d), new PReluLayer(), new AdaptiveAvgPoolLayer(),
-              new BatchNormLayer(1), new BatchNormLayer(2), new DropoutLayer(), new ConvTranspose2dLayer(), new LayerNormLayer() };
+              new BatchNormLayer(1), new BatchNormLayer(2), new DropoutLayer(), new ConvTranspose2dLayer(), new LayerNormLayer(), new EmbeddingLayer() };
 
         private static readonly Dictionary<string, LayerDefinition> Layers = AllLayers.ToDictionary(l => l.TypeName, System.StringComparer.Ordinal);
 

@@ -251,7 +251,7 @@ namespace ModelGen.Generator.Parsing
             if (arguments == null) return null;
             if (IsModuleType(type))
                 return new ModuleMember(Instantiate(path, type, creation.Constructor, arguments, depth + 1));
-            var args = creation.Arguments.Where(a => a.Parameter != null).Select(a => new LayerArgSpec(a.Parameter!.Name, arguments[a.Parameter])).ToList();
+            var args = creation.Arguments.Where(a => a.Parameter != null && arguments.ContainsKey(a.Parameter)).Select(a => new LayerArgSpec(a.Parameter!.Name, arguments[a.Parameter])).ToList();
             // Located at the declaration (the field's declarator, the constructor's assignment, the array element).
             return new LayerMember(new LayerSpec(path, type.Name, args.ToEquatableArray(), Origin(at)));
         }
@@ -263,6 +263,7 @@ namespace ModelGen.Generator.Parsing
             foreach (IArgumentOperation argument in arguments)
             {
                 if (argument.Parameter == null) continue;
+                if (IsNullLiteral(argument.Value)) continue; // 'int? paddingIdx = null': the argument is absent
                 if (!TryEvaluate(argument.Value, bound, self, out double value))
                 {
                     Report(DiagnosticDescriptors.NonConstantLayerArgument, argument.Value.Syntax, path, argument.Parameter.Name);

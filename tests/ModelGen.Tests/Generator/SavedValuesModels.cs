@@ -26,7 +26,23 @@ public static class SavedValuesModels
         [nameof(NormalizationAndDropout)] = NormalizationAndDropout,
         [nameof(TransposedConvolution)] = TransposedConvolution,
         [nameof(LayerNormSavedValuesModel.LayerNorms)] = LayerNormSavedValuesModel.LayerNorms,
+        [nameof(Embeddings)] = Embeddings,
     };
+
+    /// <summary>An embedding over token ids [B, T], whose table's gradient reads the ids.</summary>
+    public const string Embeddings = GeneratorHarness.Usings + """
+        [Model]
+        public sealed partial class Embeddings
+        {
+            readonly Embedding embed = new(12, 4, paddingIdx: 0);
+            readonly Linear head = new(4, 3);
+
+            public Tensor Forward([Shape("B", "T")] Tensor ids) => head.Forward(Mean(embed.Forward(ids), 1));
+
+            [Loss]
+            public Tensor Loss(Tensor logits, [Shape("B")] Tensor labels) => CrossEntropy(logits, labels);
+        }
+        """;
 
     /// <summary>A transposed convolution on the input itself (no input gradient) and one inside (both gradients).</summary>
     public const string TransposedConvolution = GeneratorHarness.Usings + """

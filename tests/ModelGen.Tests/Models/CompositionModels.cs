@@ -211,3 +211,16 @@ public sealed partial class SequenceNet
     public Tensor Loss((Tensor Steps, Tensor Logits) output, [Shape("B", "T", 4)] Tensor targets, [Shape("B")] Tensor labels)
         => MseLoss(output.Steps, targets) + CrossEntropy(output.Logits, labels);
 }
+
+/// <summary>Integer inputs: token ids [B, T] through an embedding with a padding id, averaged over time.</summary>
+[Model]
+public sealed partial class TokenNet
+{
+    readonly Embedding embed = new(10, 6, paddingIdx: 0);
+    readonly Linear fc = new(6, 4);
+
+    public Tensor Forward([Shape("B", "T")] Tensor ids) => fc.Forward(Mean(Tanh(embed.Forward(ids)), 1));
+
+    [Loss]
+    public Tensor Loss(Tensor logits, [Shape("B")] Tensor labels) => CrossEntropy(logits, labels);
+}
