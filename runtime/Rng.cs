@@ -39,6 +39,26 @@ public sealed class Rng
     /// </summary>
     public static Rng Default { get; } = new(DefaultSeed);
 
+    /// <summary>
+    /// Restarts the stream as <c>new Rng(seed)</c> would, as PyTorch's <c>manual_seed</c>: seeding
+    /// <see cref="Default"/> makes <see cref="Ops.RandnLike"/> draw the same values eagerly and in a compiled model.
+    /// </summary>
+    public void Reseed(ulong seed)
+    {
+        ulong x = seed;
+        _s0 = SplitMix64(ref x);
+        _s1 = SplitMix64(ref x);
+        _s2 = SplitMix64(ref x);
+        _s3 = SplitMix64(ref x);
+        _hasSpareNormal = false;
+    }
+
+    /// <summary>Fills <paramref name="values"/> from N(0, 1), in order, as repeated <see cref="Normal"/> calls would.</summary>
+    public void FillNormal(Span<float> values)
+    {
+        for (int i = 0; i < values.Length; i++) values[i] = (float)NextStandardNormal();
+    }
+
     /// <summary>The next 64 uniformly random bits.</summary>
     public ulong NextUInt64()
     {

@@ -208,7 +208,7 @@ namespace ModelGen.Generator.IR
         private static readonly HashSet<string> NamedDimensionOps = new HashSet<string>(System.StringComparer.Ordinal)
         {
             "Relu", "Sigmoid", "Tanh", "Gelu", "Silu", "Elu", "LeakyRelu", "Softplus", "Exp", "Log", "Sqrt", "Abs", "Pow", "Clamp",
-            "Sum", "Mean", "MseLoss", "HuberLoss",
+            "Sum", "Mean", "MseLoss", "HuberLoss", "RandnLike",
         };
 
         private static readonly HashSet<string> NamedDimensionLayers = new HashSet<string>(System.StringComparer.Ordinal) { "Linear", "Embedding" };

@@ -50,6 +50,8 @@ namespace ModelGen.Generator
         LayerNorm, LayerNormStats, LayerNormGradInput, LayerNormGradWeight, LayerNormGradBias,
         // Embedding lookup over Int32 ids and the table's gradient (Ops/Embedding.cs)
         Embedding, EmbeddingGrad,
+        // Random draws (Ops/Random.cs)
+        RandnLike,
     }
 }
 

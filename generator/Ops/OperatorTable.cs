@@ -40,7 +40,7 @@ namespace ModelGen.Generator.Ops
         .Concat(new Operator[] { new PReluOp(), new PReluGradOp(OpKind.PReluGrad), new PReluGradOp(OpKind.PReluWeightGrad) })
         .Concat(new Operator[] { new FusedElementwiseOp(), new FoldBatchNormOp(OpKind.FoldBatchNormWeight), new FoldBatchNormOp(OpKind.FoldBatchNormBias) })
         .Concat(new Operator[] { new LayerNormStatsOp(), new LayerNormOp(), new LayerNormGradOp(OpKind.LayerNormGradInput), new LayerNormGradOp(OpKind.LayerNormGradWeight), new LayerNormGradOp(OpKind.LayerNormGradBias) })
-        .Concat(new Operator[] { new EmbeddingOp(), new EmbeddingGradOp() })
+        .Concat(new Operator[] { new EmbeddingOp(), new EmbeddingGradOp(), new RandnLikeOp() })
         .ToArray();
 
         private static readonly Dictionary<OpKind, Operator> ByKind = All.ToDictionary(o => o.Kind);

@@ -26,7 +26,7 @@ namespace ModelGen.Generator.Passes
         }
 
         private static bool Pure(OpKind op)
-            => op != OpKind.DropoutMask && op != OpKind.BatchNormStats && op != OpKind.Copy
+            => op != OpKind.DropoutMask && op != OpKind.RandnLike && op != OpKind.BatchNormStats && op != OpKind.Copy
             && op != OpKind.Input && op != OpKind.Label;
     }
 }

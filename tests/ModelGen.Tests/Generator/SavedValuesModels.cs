@@ -29,7 +29,7 @@ public static class SavedValuesModels
         [nameof(Embeddings)] = Embeddings,
     };
 
-    /// <summary>An embedding over token ids [B, T], whose table's gradient reads the ids.</summary>
+    /// <summary>An embedding over token ids [B, T], whose table's gradient reads the ids, and a random draw (no gradient).</summary>
     public const string Embeddings = GeneratorHarness.Usings + """
         [Model]
         public sealed partial class Embeddings
@@ -37,7 +37,11 @@ public static class SavedValuesModels
             readonly Embedding embed = new(12, 4, paddingIdx: 0);
             readonly Linear head = new(4, 3);
 
-            public Tensor Forward([Shape("B", "T")] Tensor ids) => head.Forward(Mean(embed.Forward(ids), 1));
+            public Tensor Forward([Shape("B", "T")] Tensor ids)
+            {
+                var e = Mean(embed.Forward(ids), 1);
+                return head.Forward(e + 0.1f * RandnLike(e));
+            }
 
             [Loss]
             public Tensor Loss(Tensor logits, [Shape("B")] Tensor labels) => CrossEntropy(logits, labels);

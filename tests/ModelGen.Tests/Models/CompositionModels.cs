@@ -224,3 +224,22 @@ public sealed partial class TokenNet
     [Loss]
     public Tensor Loss(Tensor logits, [Shape("B")] Tensor labels) => CrossEntropy(logits, labels);
 }
+
+/// <summary>The reparameterisation with a draw in the graph: z = mu + exp(logVar / 2) · RandnLike(mu).</summary>
+[Model]
+public sealed partial class SampledVae
+{
+    readonly VaeEncoder encoder = new(6, 5, 2);
+    readonly Linear decode = new(2, 6);
+
+    public (Tensor Recon, Tensor Mu, Tensor LogVar) Forward([Shape("B", 6)] Tensor x)
+    {
+        var (mu, logVar) = encoder.Forward(x);
+        var z = mu + Exp(0.5f * logVar) * RandnLike(mu);
+        return (decode.Forward(z), mu, logVar);
+    }
+
+    [Loss]
+    public Tensor Loss((Tensor Recon, Tensor Mu, Tensor LogVar) output, [Shape("B", 6)] Tensor target)
+        => MseLoss(output.Recon, target) - 0.5f * Mean(1f + output.LogVar - output.Mu * output.Mu - Exp(output.LogVar));
+}
