@@ -92,7 +92,10 @@ namespace ModelGen.Generator.Emit
 
             WriteForward(w, spec, input, traced, compiled.Forward, forwardPlans, kernels, fields, int8, packed);
             if (compiled.TrainingSchedules != null && trainingPlans != null)
+            {
                 WriteTraining(w, spec, input, traced, compiled.TrainingSchedules, trainingPlans, kernels, fields);
+                WriteLossTerms(w, spec);
+            }
             else
                 WriteNoTraining(w, spec);
 
@@ -269,7 +272,7 @@ namespace ModelGen.Generator.Emit
             w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
             w.Open($"private {signature}({typed}, int B{SizeParameters(graph)})");
             WriteBody(w, graph, plan, slotPrefix, kernels, fields, int8, packed);
-            if (graph.Loss >= 0) w.Line($"return {new CpuEmitContext(new SourceWriter(), graph, plan, slotPrefix, kernels, fields).Scalar(graph.Loss)};");
+            if (graph.Loss >= 0) WriteLossReturn(w, graph, plan, slotPrefix, kernels, fields);
             w.Close();
         }
 
@@ -301,7 +304,7 @@ namespace ModelGen.Generator.Emit
             if (schedules.Count == 1)
             {
                 WriteBody(w, graph, plans[0], "_t", kernels, fields);
-                w.Line($"return {new CpuEmitContext(new SourceWriter(), graph, plans[0], "_t", kernels, fields).Scalar(graph.Loss)};");
+                WriteLossReturn(w, graph, plans[0], "_t", kernels, fields);
                 w.Close();
             }
             else
@@ -325,6 +328,29 @@ namespace ModelGen.Generator.Emit
             w.Line("optimizer.Step();");
             w.Line("return loss;");
             w.Close();
+        }
+
+        /// <summary>Stores the loss's reported terms (<c>LossTerms</c>) and returns the loss.</summary>
+        private static void WriteLossReturn(SourceWriter w, Graph graph, MemoryPlan plan, string slotPrefix, ElementwiseKernels kernels, StaticFields fields)
+        {
+            var context = new CpuEmitContext(new SourceWriter(), graph, plan, slotPrefix, kernels, fields);
+            for (int i = 0; i < graph.Reports.Count; i++) w.Line($"_lossTerms[{Format.Int(i)}] = {context.Scalar(graph.Reports[i])};");
+            w.Line($"return {context.Scalar(graph.Loss)};");
+        }
+
+        /// <summary>The terms the [Loss] returns after the loss, as the compiled step reports them.</summary>
+        private static void WriteLossTerms(SourceWriter w, ModelSpec spec)
+        {
+            if (spec.LossTermNames.Count == 0) return;
+            w.Line();
+            w.Line($"private readonly float[] _lossTerms = new float[{Format.Int(spec.LossTermNames.Count)}];");
+            w.Line();
+            w.Line("/// <summary>The terms the [Loss] returns after the loss, from the last ComputeGradients or TrainStep, in the order of <see cref=\"LossTermNames\"/>.</summary>");
+            w.Line("public ReadOnlySpan<float> LossTerms => _lossTerms;");
+            w.Line();
+            w.Line("/// <summary>The names of <see cref=\"LossTerms\"/>, as the [Loss]'s tuple names them (\"Item2\", ... where unnamed).</summary>");
+            string names = string.Join(", ", spec.LossTermNames.Select((n, i) => Format.String(n.Length > 0 ? n : "Item" + Format.Int(i + 2))));
+            w.Line($"public static IReadOnlyList<string> LossTermNames {{ get; }} = new string[] {{ {names} }};");
         }
 
         /// <summary>

@@ -25,6 +25,12 @@ namespace ModelGen.Generator.IR
         /// <summary>The first output (most models have one), or -1.</summary>
         public int Output => Outputs.Count > 0 ? Outputs[0] : -1;
 
+        /// <summary>
+        /// Extra scalars the [Loss] returns after the loss itself (its terms, reported by the compiled training step);
+        /// not differentiated, and absent from the inference graph.
+        /// </summary>
+        public EquatableArray<int> Reports { get; init; }
+
         /// <summary>Whether <paramref name="id"/> is one of the forward outputs.</summary>
         public bool IsOutput(int id) => Outputs.Contains(id);
 
@@ -35,6 +41,7 @@ namespace ModelGen.Generator.IR
             {
                 foreach (int output in Outputs) yield return output;
                 if (Loss >= 0) yield return Loss;
+                foreach (int report in Reports) yield return report;
                 foreach (GradientBinding g in Gradients) yield return g.Node;
             }
         }

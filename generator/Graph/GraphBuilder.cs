@@ -20,6 +20,7 @@ namespace ModelGen.Generator.IR
         {
             _nodes.AddRange(graph.Nodes);
             Outputs = graph.Outputs.ToList();
+            Reports = graph.Reports.ToList();
             Loss = graph.Loss;
             Gradients = graph.Gradients.ToList();
         }
@@ -34,6 +35,9 @@ namespace ModelGen.Generator.IR
         public List<int> Outputs { get; private set; } = new List<int>();
 
         public int Loss { get; set; } = -1;
+
+        /// <summary>The loss's extra scalar terms (Graph.Reports).</summary>
+        public List<int> Reports { get; private set; } = new List<int>();
 
         public List<GradientBinding> Gradients { get; private set; } = new List<GradientBinding>();
 
@@ -54,7 +58,10 @@ namespace ModelGen.Generator.IR
         public void Replace(int id, Node node) => _nodes[id] = node with { Id = id };
 
         public Graph ToGraph()
-            => new Graph(ModelName, BatchSymbol, _nodes.ToEquatableArray(), Outputs.ToEquatableArray(), Loss, Gradients.ToEquatableArray(), Parameters.ToEquatableArray());
+            => new Graph(ModelName, BatchSymbol, _nodes.ToEquatableArray(), Outputs.ToEquatableArray(), Loss, Gradients.ToEquatableArray(), Parameters.ToEquatableArray())
+            {
+                Reports = Reports.ToEquatableArray(),
+            };
 
         /// <summary>
         /// Keeps only the nodes marked live, in order, renumbering ids and inputs; roots are remapped too.
@@ -75,6 +82,7 @@ namespace ModelGen.Generator.IR
                 Nodes = nodes.ToEquatableArray(),
                 Outputs = graph.Outputs.Select(o => map[o]).ToEquatableArray(),
                 Loss = graph.Loss >= 0 ? map[graph.Loss] : -1,
+                Reports = graph.Reports.Select(r => map[r]).ToEquatableArray(),
                 Gradients = graph.Gradients.Select(g => new GradientBinding(g.Parameter, map[g.Node])).ToEquatableArray(),
             };
         }

@@ -25,6 +25,7 @@ namespace ModelGen.Generator.IR
             }
             text.Append("  output ").Append(string.Join(", ", graph.Outputs.Select(o => "%" + o.ToString(System.Globalization.CultureInfo.InvariantCulture)))).Append('\n');
             if (graph.Loss >= 0) text.Append("  loss %").Append(graph.Loss).Append('\n');
+            foreach (int report in graph.Reports) text.Append("  report %").Append(report).Append('\n');
             foreach (GradientBinding g in graph.Gradients)
                 text.Append("  grad ").Append(graph.Parameters[g.Parameter].Name).Append(" = %").Append(g.Node).Append('\n');
             if (plan != null)

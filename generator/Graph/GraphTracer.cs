@@ -110,10 +110,17 @@ namespace ModelGen.Generator.IR
             for (int i = 0; i < received.TupleArity; i++) _locals[received.Name + ".Item" + Format.Int(i + 1)] = Builder.Outputs[i];
             foreach (ParamSpec label in _spec.Loss.Parameters.Skip(1))
                 _locals[label.Name] = Add(new Node(-1, OpKind.Label, EquatableArray<int>.Empty, ShapeOf(label), label.Origin) { Name = label.Name });
+            // A loss may return a tuple: the loss first, then scalar terms the compiled step reports (LossTerms).
             int[] losses = TraceBody(_spec.Loss);
-            if (losses.Length != 1)
-                throw Fail(DiagnosticDescriptors.LossInputsMismatch, _spec.Loss.Origin, _spec.Loss.Name, "a loss returns one scalar tensor, not a tuple");
             int loss = losses[0];
+            foreach (int term in losses.Skip(1))
+            {
+                if (this[term].Shape.Rank != 0)
+                    throw Fail(DiagnosticDescriptors.LossInputsMismatch, _spec.Loss.Origin, _spec.Loss.Name,
+                        $"each term a loss reports after the loss must be a scalar, but one is {this[term].Shape}");
+                bool copy = term == loss || Builder.Reports.Contains(term) || this[term].Op == OpKind.Const;
+                Builder.Reports.Add(copy ? Builder.Add(OpKind.Copy, Shape.Scalar, _spec.Loss.Origin, term) : term);
+            }
             if (this[loss].Shape.Rank != 0)
                 throw Fail(DiagnosticDescriptors.LossInputsMismatch, _spec.Loss.Origin, _spec.Loss.Name,
                     $"a loss must reduce to a scalar, but it returns {this[loss].Shape}; end it with a loss such as CrossEntropy, or Mean(...)");

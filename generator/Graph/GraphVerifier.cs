@@ -26,6 +26,7 @@ namespace ModelGen.Generator.IR
             Check(graph.Outputs.Count > 0, null, "the graph has no output");
             foreach (int output in graph.Outputs) Check(output >= 0 && output < graph.Count, null, "an output is not a node");
             Check(graph.Outputs.Distinct().Count() == graph.Outputs.Count, null, "two outputs are one node; the tracer copies a repeated output");
+            foreach (int report in graph.Reports) Check(report >= 0 && report < graph.Count && graph[report].Shape.Rank == 0, null, "a reported loss term is not a scalar node");
             if (graph.Loss >= 0) Check(graph.Loss < graph.Count && graph[graph.Loss].Shape.Rank == 0, null, "the loss is not a scalar node");
             foreach (GradientBinding g in graph.Gradients)
             {

@@ -25,9 +25,10 @@ namespace ModelGen.Generator.Parsing
             _frame = new Frame(_root, "", _methodName);
             _model = SemanticModelOf(syntax);
 
-            if (!IsTensor(method.ReturnType) && (isLoss || TensorTupleArity(method.ReturnType) < 2))
+            if (!IsTensor(method.ReturnType) && TensorTupleArity(method.ReturnType) < 2)
                 Report(DiagnosticDescriptors.InvalidModel, syntax.ReturnType, method.ContainingType.Name,
-                    isLoss ? $"{method.Name} must return a Tensor" : $"{method.Name} must return a Tensor or a tuple of Tensors, such as '(Tensor Logits, Tensor Embedding)'");
+                    isLoss ? $"{method.Name} must return a Tensor, or a tuple of the loss and scalar terms to report, such as '(Tensor Loss, Tensor Reconstruction, Tensor Kl)'"
+                           : $"{method.Name} must return a Tensor or a tuple of Tensors, such as '(Tensor Logits, Tensor Embedding)'");
             if (method.IsStatic || method.IsGenericMethod)
                 Report(DiagnosticDescriptors.InvalidModel, syntax.Identifier.GetLocation(), method.ContainingType.Name, $"{method.Name} must be a non-generic instance method");
 

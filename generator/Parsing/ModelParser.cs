@@ -120,6 +120,7 @@ namespace ModelGen.Generator.Parsing
                 Report = report,
                 Fields = FieldsOf(_root),
                 OutputNames = OutputNamesOf(forwards[0].ReturnType),
+                LossTermNames = losses.Length == 1 ? OutputNamesOf(losses[0].ReturnType).Skip(1).ToEquatableArray() : EquatableArray<string>.Empty,
             };
         }
 

@@ -26,6 +26,9 @@ namespace ModelGen.Generator.Parsing
         /// </summary>
         public EquatableArray<FieldSpec> Fields { get; init; } = EquatableArray<FieldSpec>.Empty;
 
+        /// <summary>The names of the terms the [Loss] reports after the loss ("Kl", or "" where unnamed); empty when it returns one tensor.</summary>
+        public EquatableArray<string> LossTermNames { get; init; } = EquatableArray<string>.Empty;
+
         /// <summary>The element names of the tuple Forward returns ("Logits", "Item2", ...); empty when it returns one tensor.</summary>
         public EquatableArray<string> OutputNames { get; init; } = EquatableArray<string>.Empty;
 

@@ -30,6 +30,7 @@ namespace ModelGen.Generator.Passes
             }
             builder.Outputs.AddRange(graph.Outputs.Select(o => map[o]));
             builder.Loss = graph.Loss >= 0 ? map[graph.Loss] : -1;
+            builder.Reports.AddRange(graph.Reports.Select(r => map[r]));
             builder.Gradients.AddRange(graph.Gradients.Select(g => new GradientBinding(g.Parameter, map[g.Node])));
             return builder.ToGraph();
         }

@@ -2,6 +2,7 @@ using System;
 using System.Collections.Generic;
 using System.Runtime.CompilerServices;
 using System.Threading;
+using ModelGen.Generator.Common;
 using ModelGen.Generator.IR;
 
 namespace ModelGen.Generator.Passes
@@ -32,7 +33,7 @@ namespace ModelGen.Generator.Passes
         private static Graph Inference(Graph traced, Steps pass)
         {
             // Inference: the forward graph alone.
-            Graph inference = pass.Always("inference: " + nameof(EliminateDeadNodes), traced with { Loss = -1 }, EliminateDeadNodes.Run); // drop the loss and anything only it read
+            Graph inference = pass.Always("inference: " + nameof(EliminateDeadNodes), traced with { Loss = -1, Reports = EquatableArray<int>.Empty }, EliminateDeadNodes.Run); // drop the loss and anything only it read
             inference = pass.Always(nameof(LowerTrainingModes), inference, LowerTrainingModes.ForInference);           // batch norm on running statistics, no dropout
             inference = pass.Run(PassSwitch.RemoveIdentities, inference, RemoveIdentities.Run);                        // x·1, x+0, reshape of reshape
             inference = pass.Run(PassSwitch.FoldConstants, inference, FoldConstants.Run);                              // operators on constants become constants

@@ -92,6 +92,7 @@ namespace ModelGen.Generator.Passes
                 foreach (int input in node.Inputs) last[input] = System.Math.Max(last[input], node.Id);
             }
             if (graph.Loss >= 0) last[graph.Loss] = int.MaxValue;
+            foreach (int report in graph.Reports) last[report] = int.MaxValue;
             foreach (GradientBinding g in graph.Gradients) last[g.Node] = int.MaxValue;
             if (inference)
             {

@@ -243,3 +243,20 @@ public sealed partial class SampledVae
     public Tensor Loss((Tensor Recon, Tensor Mu, Tensor LogVar) output, [Shape("B", 6)] Tensor target)
         => MseLoss(output.Recon, target) - 0.5f * Mean(1f + output.LogVar - output.Mu * output.Mu - Exp(output.LogVar));
 }
+
+/// <summary>A loss that reports its terms: the compiled step returns the total and keeps each term in LossTerms.</summary>
+[Model]
+public sealed partial class TermsNet
+{
+    readonly Linear fc = new(4, 3);
+
+    public Tensor Forward([Shape("B", 4)] Tensor x) => fc.Forward(x);
+
+    [Loss]
+    public (Tensor Loss, Tensor Fit, Tensor Penalty) Loss(Tensor output, [Shape("B", 3)] Tensor target)
+    {
+        var fit = MseLoss(output, target);
+        var penalty = 0.1f * Mean(output * output);
+        return (fit + penalty, fit, penalty);
+    }
+}
