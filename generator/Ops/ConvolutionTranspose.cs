@@ -54,14 +54,6 @@ namespace ModelGen.Generator.Ops
                 yield return new ParameterInfo(layer.Name + ".bias", layer.Name + ".Bias!", Shape.Of(Dim.Of(outChannels)), layer.Name);
         }
 
-        private static int Positive(GraphTracer tracer, LayerSpec layer, string name, double fallback)
-        {
-            double value = Arg(layer, name, fallback);
-            if (value < 1 || value != System.Math.Floor(value) || value > int.MaxValue)
-                throw tracer.Fail(DiagnosticDescriptors.InvalidLayer, layer.Origin, layer.Name, $"{name} must be a positive integer, but is {Format.Number(value)}");
-            return (int)value;
-        }
-
         public override int Trace(GraphTracer tracer, LayerSpec layer, int firstParameter, ExprSpec call, int[] args)
         {
             int x = args[0];

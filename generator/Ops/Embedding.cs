@@ -21,19 +21,11 @@ namespace ModelGen.Generator.Ops
 
         public override IEnumerable<ParameterInfo> Parameters(GraphTracer tracer, LayerSpec layer)
         {
-            int rows = Positive(tracer, layer, "numEmbeddings"), dim = Positive(tracer, layer, "embeddingDim");
+            int rows = Positive(tracer, layer, "numEmbeddings", -1), dim = Positive(tracer, layer, "embeddingDim", -1);
             double padding = Arg(layer, "paddingIdx", double.NaN);
             if (!double.IsNaN(padding) && (padding != System.Math.Floor(padding) || padding >= rows || padding < -rows))
                 throw tracer.Fail(DiagnosticDescriptors.InvalidLayer, layer.Origin, layer.Name, $"paddingIdx must be an id of the table of {rows} rows, but is {Format.Number(padding)}");
             yield return new ParameterInfo(layer.Name + ".weight", layer.Name + ".Weight", Shape.Of(Dim.Of(rows), Dim.Of(dim)), layer.Name);
-        }
-
-        private static int Positive(GraphTracer tracer, LayerSpec layer, string name)
-        {
-            double value = Arg(layer, name, -1);
-            if (value < 1 || value != System.Math.Floor(value) || value > int.MaxValue)
-                throw tracer.Fail(DiagnosticDescriptors.InvalidLayer, layer.Origin, layer.Name, $"{name} must be a positive integer, but is {Format.Number(value)}");
-            return (int)value;
         }
 
         public override int Trace(GraphTracer tracer, LayerSpec layer, int firstParameter, ExprSpec call, int[] args)

@@ -1,4 +1,6 @@
 using System.Collections.Generic;
+using ModelGen.Generator.Common;
+using ModelGen.Generator.Diagnostics;
 using ModelGen.Generator.IR;
 using ModelGen.Generator.Parsing;
 
@@ -21,6 +23,15 @@ namespace ModelGen.Generator.Ops
 
         /// <summary>Traces <c>layer.Forward(args)</c>; parameter i of the layer is model parameter firstParameter + i.</summary>
         public abstract int Trace(GraphTracer tracer, LayerSpec layer, int firstParameter, ExprSpec call, int[] args);
+
+        /// <summary>A constructor argument that must be a positive integer (a size, a count), or MG0007 at the layer.</summary>
+        protected static int Positive(GraphTracer tracer, LayerSpec layer, string name, double fallback)
+        {
+            double value = Arg(layer, name, fallback);
+            if (value < 1 || value != System.Math.Floor(value) || value > int.MaxValue)
+                throw tracer.Fail(DiagnosticDescriptors.InvalidLayer, layer.Origin, layer.Name, $"{name} must be a positive integer, but is {Format.Number(value)}");
+            return (int)value;
+        }
 
         protected static double Arg(LayerSpec layer, string name, double fallback)
         {

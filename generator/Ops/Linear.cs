@@ -19,19 +19,11 @@ namespace ModelGen.Generator.Ops
 
         public override IEnumerable<ParameterInfo> Parameters(GraphTracer tracer, LayerSpec layer)
         {
-            int inFeatures = Features(tracer, layer, "inFeatures");
-            int outFeatures = Features(tracer, layer, "outFeatures");
+            int inFeatures = Positive(tracer, layer, "inFeatures", -1);
+            int outFeatures = Positive(tracer, layer, "outFeatures", -1);
             yield return new ParameterInfo(layer.Name + ".weight", layer.Name + ".Weight", Shape.Of(Dim.Of(outFeatures), Dim.Of(inFeatures)), layer.Name);
             if (Arg(layer, "bias", 1) != 0)
                 yield return new ParameterInfo(layer.Name + ".bias", layer.Name + ".Bias!", Shape.Of(Dim.Of(outFeatures)), layer.Name);
-        }
-
-        private static int Features(GraphTracer tracer, LayerSpec layer, string name)
-        {
-            double value = Arg(layer, name, -1);
-            if (value < 1 || value != System.Math.Floor(value) || value > int.MaxValue)
-                throw tracer.Fail(DiagnosticDescriptors.InvalidLayer, layer.Origin, layer.Name, $"{name} must be a positive integer, but is {Format.Number(value)}");
-            return (int)value;
         }
 
         public override int Trace(GraphTracer tracer, LayerSpec layer, int firstParameter, ExprSpec call, int[] args)
