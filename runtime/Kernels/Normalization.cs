@@ -18,6 +18,11 @@ public static class Normalization
         T eps, Span<T> runningMean, Span<T> runningVar, T momentum) where T : IFloatingPointIeee754<T>
     {
         int count = batch * spatial;
+        // PyTorch refuses this too: the variance of one value is 0, and the unbiased running variance divides by 0.
+        if (count <= 1)
+            throw new ArgumentException(
+                $"Batch norm in training needs more than 1 value per channel, but the input has {batch} sample(s) of {spatial} value(s) per channel; " +
+                "train with a batch of 2 or more, or call Eval() (compiled Forward always evaluates).", nameof(x));
         for (int c = 0; c < channels; c++)
         {
             T sum = T.Zero;

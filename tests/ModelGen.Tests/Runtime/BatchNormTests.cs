@@ -57,4 +57,14 @@ public class BatchNormTests
         var error = Assert.Throws<ArgumentException>(() => new BatchNorm2d(4).Forward(Tensor.Zeros(2, 3, 5, 5)));
         Assert.Contains("[N, 4, ...]", error.Message);
     }
+
+    [Fact]
+    public void BatchNorm1d_TrainingOnOneValuePerChannel_FailsAsPyTorchDoes_EvalDoesNot()
+    {
+        var layer = new BatchNorm1d(3);
+        var error = Assert.Throws<ArgumentException>(() => layer.Forward(Tensor.Zeros(1, 3)));
+        Assert.Contains("more than 1 value per channel", error.Message);
+        layer.Training = false;
+        Assert.Equal(new[] { 1, 3 }, layer.Forward(Tensor.Zeros(1, 3)).Shape);
+    }
 }
