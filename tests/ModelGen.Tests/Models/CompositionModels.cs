@@ -260,3 +260,17 @@ public sealed partial class TermsNet
         return (fit + penalty, fit, penalty);
     }
 }
+
+/// <summary>Scores through a layer that tests set to the identity, for numerically hard inputs: cross-entropy and BCE heads.</summary>
+[Model]
+public sealed partial class ExtremeScores
+{
+    readonly Linear fc = new(3, 3);
+    readonly LayerNorm norm = new(3);
+
+    public (Tensor Logits, Tensor Normalized) Forward([Shape("B", 3)] Tensor x) => (fc.Forward(x), norm.Forward(x));
+
+    [Loss]
+    public Tensor Loss((Tensor Logits, Tensor Normalized) output, [Shape("B")] Tensor labels, [Shape("B", 3)] Tensor targets)
+        => CrossEntropy(output.Logits, labels) + BCEWithLogits(output.Logits, targets) + Mean(output.Normalized * output.Normalized);
+}
