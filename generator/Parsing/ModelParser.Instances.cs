@@ -308,8 +308,7 @@ namespace ModelGen.Generator.Parsing
         }
 
         /// <summary>A name as C# code must write it: '@' before a keyword.</summary>
-        internal static string EscapedIdentifier(string name)
-            => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
+        internal static string EscapedIdentifier(string name) => Common.Format.Identifier(name);
 
         /// <summary>Parses a [Module] class on its own: the fields its generated members walk. Never throws.</summary>
         public static ModuleParseResult ParseModule(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken cancellation)
@@ -318,6 +317,8 @@ namespace ModelGen.Generator.Parsing
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
             var parser = new ModelParser(context.SemanticModel, cancellation);
             string hintName = HintNameOf(symbol);
+            if (!IsFirstAttributed(syntax, symbol, ModuleAttributeName))
+                return new ModuleParseResult(null, hintName, EquatableArray<LocationInfo>.Empty, EquatableArray<DiagnosticInfo>.Empty);
             try
             {
                 int origin = parser.Origin(syntax.Identifier.GetLocation());

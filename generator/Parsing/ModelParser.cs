@@ -42,6 +42,7 @@ namespace ModelGen.Generator.Parsing
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
             var parser = new ModelParser(context.SemanticModel, cancellation);
             string hintName = HintNameOf(symbol);
+            if (!IsFirstAttributed(syntax, symbol, ModelAttributeName)) return parser.Result(null, hintName);
             try
             {
                 ModelSpec? spec = parser.ParseModel(syntax, symbol);
@@ -62,8 +63,24 @@ namespace ModelGen.Generator.Parsing
         private ParseResult Result(ModelSpec? spec, string hintName)
             => new ParseResult(spec, hintName, _locations.ToEquatableArray(), _diagnostics.ToEquatableArray());
 
+        /// <summary>
+        /// The file name of a class's generated source: its full name without '@' (a hint name allows none), which
+        /// stays unique since <c>@event</c> and <c>event</c> are one name.
+        /// </summary>
         private static string HintNameOf(INamedTypeSymbol symbol)
-            => symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "").Replace('<', '_').Replace('>', '_') + ".g.cs";
+            => symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "").Replace("@", "").Replace('<', '_').Replace('>', '_') + ".g.cs";
+
+        /// <summary>
+        /// Whether <paramref name="syntax"/> is the first declaration of the class that carries the attribute: partial
+        /// declarations that repeat it (already CS0579) would otherwise add the same source twice.
+        /// </summary>
+        private static bool IsFirstAttributed(TypeDeclarationSyntax syntax, INamedTypeSymbol symbol, string attribute)
+        {
+            SyntaxReference? first = symbol.GetAttributes()
+                .Where(a => a.AttributeClass?.ToDisplayString() == attribute && a.ApplicationSyntaxReference != null)
+                .Select(a => a.ApplicationSyntaxReference!).FirstOrDefault();
+            return first == null || (first.SyntaxTree == syntax.SyntaxTree && syntax.Span.Contains(first.Span));
+        }
 
         private int Origin(Location location)
         {
