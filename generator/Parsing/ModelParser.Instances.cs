@@ -323,11 +323,12 @@ namespace ModelGen.Generator.Parsing
             {
                 int origin = parser.Origin(syntax.Identifier.GetLocation());
                 parser.CheckClassShape(syntax, symbol);
+                parser.ReportCollisions(symbol, isModule: true);
                 if (HasAttribute(symbol, ModelAttributeName))
                     parser.Report(DiagnosticDescriptors.InvalidModel, syntax.Identifier.GetLocation(), symbol.Name, "a class is a [Model] or a [Module], not both");
                 var fields = HeldFields(symbol).Select(f => FieldOf(f, null)).ToEquatableArray();
                 string ns = symbol.ContainingNamespace.IsGlobalNamespace ? "" : symbol.ContainingNamespace.ToDisplayString();
-                var spec = parser._diagnostics.Count == 0 ? new ModuleSpec(ns, symbol.Name, AccessibilityOf(symbol), fields, origin) : null;
+                var spec = parser._diagnostics.Count == 0 && !DeclaresTwice(symbol) ? new ModuleSpec(ns, symbol.Name, AccessibilityOf(symbol), fields, origin) : null;
                 return new ModuleParseResult(spec, hintName, parser._locations.ToEquatableArray(), parser._diagnostics.ToEquatableArray());
             }
             catch (System.OperationCanceledException)

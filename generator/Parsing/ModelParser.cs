@@ -100,6 +100,7 @@ namespace ModelGen.Generator.Parsing
         {
             int classOrigin = Origin(syntax.Identifier.GetLocation());
             CheckClassShape(syntax, symbol);
+            if (ReportCollisions(symbol, isModule: false) || DeclaresTwice(symbol)) return null;
 
             // The model's object tree, as its constructor builds it at build time: every layer, in every block.
             IMethodSymbol? constructor = symbol.InstanceConstructors.FirstOrDefault(c => c.Parameters.Length == 0);
