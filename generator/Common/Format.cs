@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Linq;
 
 namespace ModelGen.Generator.Common
 {
@@ -16,6 +17,13 @@ namespace ModelGen.Generator.Common
         public static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
         public static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+        /// <summary>A user's name as C# code must write it: '@' before a keyword (<c>@class</c>).</summary>
+        public static string Identifier(string name)
+            => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
+
+        /// <summary>A member path as C# code must write it, each part escaped: "class.Weight" is <c>@class.Weight</c>.</summary>
+        public static string Path(string path) => string.Join(".", path.Split('.').Select(Identifier));
 
         /// <summary>A C# string literal.</summary>
         public static string String(string value)

@@ -86,6 +86,10 @@ namespace ModelGen.Generator.Diagnostics
         public static readonly DiagnosticDescriptor UnknownListLength = Error("MG0017",
             "Layer list whose length is not known at build time", "The layer list '{0}' cannot be traced: {1}");
 
+        /// <summary>"'{0}' collides with {1}, which ModelGen generates for {2} '{3}'; rename it".</summary>
+        public static readonly DiagnosticDescriptor GeneratedMemberCollision = Error("MG0018",
+            "Member that collides with a generated member", "'{0}' collides with {1}, which ModelGen generates for {2} '{3}'; rename it");
+
         private static DiagnosticDescriptor Warning(string id, string title, string format)
             => new DiagnosticDescriptor(id, title, format, Category, DiagnosticSeverity.Warning, isEnabledByDefault: true, helpLinkUri: HelpRoot + id + ".md");
 
@@ -148,6 +152,7 @@ namespace ModelGen.Generator.Diagnostics
                 case "MG0009": return OperandShapeMismatch;
                 case "MG0016": return RecursiveModel;
                 case "MG0017": return UnknownListLength;
+                case "MG0018": return GeneratedMemberCollision;
                 case "MG0010": return LoopNotTraceable;
                 case "MG0011": return DataDependentBranch;
                 case "MG0012": return UnknownCall;

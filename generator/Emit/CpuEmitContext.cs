@@ -40,19 +40,25 @@ namespace ModelGen.Generator.Emit
         public StaticFields Fields { get; }
 
         /// <summary>The model's layer <paramref name="name"/> (a dotted path inside blocks), as an expression in the Compiled class.</summary>
-        public string Layer(string name) => name.Contains(".") ? LayerField(name) : "_model." + name;
+        public string Layer(string name) => name.Contains(".") ? LayerField(name) : "__model." + Format.Identifier(name);
 
-        /// <summary>The Compiled field that holds a layer inside a block: "blocks.0.bn1" is <c>_layer_blocks__0__bn1</c>.</summary>
-        public static string LayerField(string path) => "_layer_" + path.Replace(".", "__");
+        /// <summary>The Compiled field that holds a layer inside a block: "blocks.0.bn1" is <c>__layer_blocks__0__bn1</c>.</summary>
+        public static string LayerField(string path) => "__layer_" + path.Replace(".", "__");
 
-        /// <summary>The Compiled field holding output <paramref name="index"/> of Forward: <c>_output</c>, then <c>_output1</c>, ...</summary>
-        public static string OutputField(int index) => index == 0 ? "_output" : "_output" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        /// <summary>The Compiled field holding output <paramref name="index"/> of Forward: <c>__output</c>, then <c>__output1</c>, ...</summary>
+        public static string OutputField(int index) => index == 0 ? "__output" : "__output" + index.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         /// <summary>The plan's shared scratch buffer, <paramref name="size"/> elements long.</summary>
         public string Workspace(SizeExpr size) => $"{_slotPrefix}w.AsSpan(0, {size.ToCode(Batch)})";
 
+        /// <summary>
+        /// The name of the batch variable in emitted code. Generated names start with two underscores, which C# reserves
+        /// for generated code: a user's Forward parameter (now a parameter of the generated method too) never meets them.
+        /// </summary>
+        public const string BatchName = "__B";
+
         /// <summary>The name of the batch variable in emitted code.</summary>
-        public string Batch => "B";
+        public string Batch => BatchName;
 
         public void Line(string line) => _writer.Line(line);
 
@@ -68,10 +74,10 @@ namespace ModelGen.Generator.Emit
             switch (buffer.Kind)
             {
                 case BufferKind.Slot: return $"{_slotPrefix}{buffer.Index}.AsSpan(0, {Count(id)})";
-                case BufferKind.Input: return Graph[id].Name + ".AsSpan()";
-                case BufferKind.Label: return Graph[id].Name + ".AsSpan()";
-                case BufferKind.Param: return $"_p{buffer.Index}.Value.AsSpan()";
-                case BufferKind.ParamGrad: return $"_p{buffer.Index}.Grad.AsSpan()";
+                case BufferKind.Input: return Format.Identifier(Graph[id].Name) + ".AsSpan()";
+                case BufferKind.Label: return Format.Identifier(Graph[id].Name) + ".AsSpan()";
+                case BufferKind.Param: return $"__p{buffer.Index}.Value.AsSpan()";
+                case BufferKind.ParamGrad: return $"__p{buffer.Index}.Grad.AsSpan()";
                 case BufferKind.Output: return OutputField(buffer.Index) + ".AsSpan()";
                 default: throw new InvalidOperationException($"%{id} is a constant and has no buffer");
             }
@@ -88,16 +94,16 @@ namespace ModelGen.Generator.Emit
             switch (buffer.Kind)
             {
                 case BufferKind.Input:
-                case BufferKind.Label: return Graph[id].Name + ".AsReadOnlySpan()";
-                case BufferKind.Param: return $"_p{buffer.Index}.Value.AsReadOnlySpan()";
-                case BufferKind.ParamGrad: return $"_p{buffer.Index}.Grad.AsReadOnlySpan()";
+                case BufferKind.Label: return Format.Identifier(Graph[id].Name) + ".AsReadOnlySpan()";
+                case BufferKind.Param: return $"__p{buffer.Index}.Value.AsReadOnlySpan()";
+                case BufferKind.ParamGrad: return $"__p{buffer.Index}.Grad.AsReadOnlySpan()";
                 case BufferKind.Output: return OutputField(buffer.Index) + ".AsReadOnlySpan()";
                 default: return Span(id);
             }
         }
 
         /// <summary>A <c>Span&lt;int&gt;</c> over class labels.</summary>
-        public string IntSpan(int id) => Graph[id].Name + ".AsSpanInt32()";
+        public string IntSpan(int id) => Format.Identifier(Graph[id].Name) + ".AsSpanInt32()";
 
         /// <summary>A scalar node's value as a float expression: a literal for constants.</summary>
         public string Scalar(int id)
@@ -111,7 +117,7 @@ namespace ModelGen.Generator.Emit
         public string ShapeOf(int id)
         {
             Shape shape = Graph[id].Shape;
-            if (shape.Rank == 0) return "ReadOnlySpan<int>.Empty";
+            if (shape.Rank == 0) return "global::System.ReadOnlySpan<int>.Empty";
             return "stackalloc int[] { " + string.Join(", ", shape.Dims.Select(d => d.ToCode(Batch))) + " }";
         }
     }

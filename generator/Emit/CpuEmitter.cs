@@ -19,7 +19,7 @@ namespace ModelGen.Generator.Emit
             var kernels = new ElementwiseKernels();
             var fields = new StaticFields();
             // Forward's inputs, in declaration order, as the compiled methods take them.
-            string input = string.Join(", ", spec.Forward.Parameters.Select(p => p.Name));
+            string input = string.Join(", ", spec.Forward.Parameters.Select(p => Format.Identifier(p.Name)));
             Graph inference = compiled.Inference;
             // Every schedule of a method shares one set of slot arrays: a compiled model runs one of them (chosen at
             // Compile by CompileOptions.Passes), so each array is sized for the largest of its uses.
@@ -34,51 +34,51 @@ namespace ModelGen.Generator.Emit
             w.Line($"/// {spec.ClassName} compiled for the CPU. Shares the model's parameters: eager and compiled calls see the same weights.");
             w.Line("/// Not thread-safe: one call at a time. The tensor Forward returns is reused by the next call.");
             w.Line("/// </summary>");
-            w.Open("public sealed class Compiled : IDisposable");
-            w.Line($"private readonly {spec.ClassName} _model;");
-            for (int i = 0; i < traced.Parameters.Count; i++) w.Line($"private readonly Parameter _p{i};");
-            WriteSlotFields(w, Slots(forwardPlans), "_f");
-            if (trainingPlans != null) WriteSlotFields(w, Slots(trainingPlans), "_t");
-            w.Line("private readonly Tensor " + string.Join(", ", inference.Outputs.Select((_, i) => CpuEmitContext.OutputField(i))) + ";");
-            foreach (LayerSpec nested in NestedLayers(spec)) w.Line($"private readonly {nested.Kind} {CpuEmitContext.LayerField(nested.Name)};");
+            w.Open("public sealed class Compiled : global::System.IDisposable");
+            w.Line($"private readonly {ModelType(spec)} __model;");
+            for (int i = 0; i < traced.Parameters.Count; i++) w.Line($"private readonly global::ModelGen.Parameter __p{i};");
+            WriteSlotFields(w, Slots(forwardPlans), ForwardSlots);
+            if (trainingPlans != null) WriteSlotFields(w, Slots(trainingPlans), TrainingSlots);
+            w.Line("private readonly global::ModelGen.Tensor " + string.Join(", ", inference.Outputs.Select((_, i) => CpuEmitContext.OutputField(i))) + ";");
+            foreach (LayerSpec nested in NestedLayers(spec)) w.Line($"private readonly global::ModelGen.{nested.Kind} {CpuEmitContext.LayerField(nested.Name)};");
             foreach (string symbol in NamedDims(traced)) w.Line($"private readonly int {MaxField(symbol)};");
-            if (compiled.Forward.Count > 1) w.Line("private readonly int _forwardSchedule;");
-            if (compiled.TrainingSchedules?.Count > 1) w.Line("private readonly int _trainingSchedule;");
+            if (compiled.Forward.Count > 1) w.Line("private readonly int __forwardSchedule;");
+            if (compiled.TrainingSchedules?.Count > 1) w.Line("private readonly int __trainingSchedule;");
             int8.WriteFields(w);
             packed.WriteFields(w);
-            w.Line("private bool _disposed;");
+            w.Line("private bool __disposed;");
             w.Line();
 
-            w.Open($"internal Compiled({spec.ClassName} model, CompileOptions options)");
-            w.Line("_model = model;");
+            w.Open($"internal Compiled({ModelType(spec)} model, global::ModelGen.CompileOptions options)");
+            w.Line("__model = model;");
             w.Line("MaxBatch = options.MaxBatch;");
-            w.Line("int B = options.MaxBatch;");
+            w.Line($"int {Batch} = options.MaxBatch;");
             foreach (string symbol in NamedDims(traced))
             {
-                w.Line($"int {Dim.SymbolCode(symbol)} = CompiledChecks.MaxSize(options, {Format.String(symbol)});");
+                w.Line($"int {Dim.SymbolCode(symbol)} = global::ModelGen.Kernels.CompiledChecks.MaxSize(options, {Format.String(symbol)});");
                 w.Line($"{MaxField(symbol)} = {Dim.SymbolCode(symbol)};");
             }
-            w.Line("IReadOnlyList<Parameter> parameters = model.Parameters();");
-            for (int i = 0; i < traced.Parameters.Count; i++) w.Line($"_p{i} = parameters[{i}];");
-            w.Line((compiled.Forward.Count > 1 ? "_forwardSchedule = " : "") + "CompiledChecks.Schedule(ForwardScheduleOf, options.EnabledPasses);");
+            w.Line("global::System.Collections.Generic.IReadOnlyList<global::ModelGen.Parameter> __parameters = model.Parameters();");
+            for (int i = 0; i < traced.Parameters.Count; i++) w.Line($"__p{i} = __parameters[{i}];");
+            w.Line((compiled.Forward.Count > 1 ? "__forwardSchedule = " : "") + "global::ModelGen.Kernels.CompiledChecks.Schedule(ForwardScheduleOf, options.EnabledPasses);");
             if (compiled.TrainingSchedules != null)
-                w.Line((compiled.TrainingSchedules.Count > 1 ? "_trainingSchedule = " : "") + "CompiledChecks.Schedule(TrainingScheduleOf, options.EnabledPasses);");
-            WriteSlotAllocations(w, Slots(forwardPlans), "_f");
-            if (trainingPlans != null) WriteSlotAllocations(w, Slots(trainingPlans), "_t");
+                w.Line((compiled.TrainingSchedules.Count > 1 ? "__trainingSchedule = " : "") + "global::ModelGen.Kernels.CompiledChecks.Schedule(TrainingScheduleOf, options.EnabledPasses);");
+            WriteSlotAllocations(w, Slots(forwardPlans), ForwardSlots);
+            if (trainingPlans != null) WriteSlotAllocations(w, Slots(trainingPlans), TrainingSlots);
             for (int i = 0; i < inference.Outputs.Count; i++)
             {
                 Shape shape = inference[inference.Outputs[i]].Shape;
-                string dims = string.Join(", ", shape.Dims.Select(d => d.ToCode("B")));
-                w.Line($"{CpuEmitContext.OutputField(i)} = Tensor.CreateBuffer(DType.Float32, {shape.Count.ToCode("B")}{(dims.Length > 0 ? ", " + dims : "")});");
+                string dims = string.Join(", ", shape.Dims.Select(d => d.ToCode(Batch)));
+                w.Line($"{CpuEmitContext.OutputField(i)} = global::ModelGen.Tensor.CreateBuffer(global::ModelGen.DType.Float32, {shape.Count.ToCode(Batch)}{(dims.Length > 0 ? ", " + dims : "")});");
             }
             if (NestedLayers(spec).Any())
             {
                 // Layers inside blocks are private to their block: reached once, by path, through the model's Layers().
-                w.Line("IReadOnlyList<(string Name, ILayer Layer)> layers = model.Layers();");
+                w.Line("global::System.Collections.Generic.IReadOnlyList<(string Name, global::ModelGen.ILayer Layer)> __layers = model.Layers();");
                 for (int i = 0; i < spec.Layers.Count; i++)
                 {
                     if (spec.Layers[i].Name.Contains("."))
-                        w.Line($"{CpuEmitContext.LayerField(spec.Layers[i].Name)} = ({spec.Layers[i].Kind})layers[{Format.Int(i)}].Layer; // {spec.Layers[i].Name}");
+                        w.Line($"{CpuEmitContext.LayerField(spec.Layers[i].Name)} = (global::ModelGen.{spec.Layers[i].Kind})__layers[{Format.Int(i)}].Layer; // {spec.Layers[i].Name}");
                 }
             }
             packed.WriteCreation(w);
@@ -101,7 +101,7 @@ namespace ModelGen.Generator.Emit
 
             w.Line();
             w.Line("/// <summary>Ends the compiled model's use; later calls throw.</summary>");
-            w.Line("public void Dispose() => _disposed = true;");
+            w.Line("public void Dispose() => __disposed = true;");
             WriteScheduleTable(w, "ForwardScheduleOf", compiled.Forward);
             if (compiled.TrainingSchedules != null) WriteScheduleTable(w, "TrainingScheduleOf", compiled.TrainingSchedules);
             fields.WriteTo(w);
@@ -154,8 +154,8 @@ namespace ModelGen.Generator.Emit
         private static void WriteSlotAllocations(SourceWriter w, MemoryPlan plan, string prefix)
         {
             for (int i = 0; i < plan.Slots.Count; i++)
-                w.Line($"{prefix}{i} = new float[{plan.Slots[i].ToCode("B")}];");
-            if (plan.Workspace != default) w.Line($"{prefix}w = new float[{plan.Workspace.ToCode("B")}]; // scratch shared by kernels, one at a time");
+                w.Line($"{prefix}{i} = new float[{plan.Slots[i].ToCode(Batch)}];");
+            if (plan.Workspace != default) w.Line($"{prefix}w = new float[{plan.Workspace.ToCode(Batch)}]; // scratch shared by kernels, one at a time");
         }
 
         /// <summary>
@@ -180,10 +180,10 @@ namespace ModelGen.Generator.Emit
         {
             w.Line();
             w.Line($"/// <summary>Kernel calls and loops one {(method == "Train" ? "ComputeGradients" : "Forward")} runs when compiled with <paramref name=\"passes\"/> on (<see cref=\"CompileOptions.EnabledPasses\"/>).</summary>");
-            string lookup = $"CompiledChecks.Schedule({table}, passes)";
+            string lookup = $"global::ModelGen.Kernels.CompiledChecks.Schedule({table}, passes)";
             if (schedules.Count == 1)
             {
-                w.Open($"public static int Count{method}Kernels(OptimizationPasses passes)");
+                w.Open($"public static int Count{method}Kernels(global::ModelGen.OptimizationPasses passes)");
                 w.Line($"{lookup}; // every compiled setting runs the same schedule here; the value is still checked");
                 w.Line($"return {Format.Int(KernelCount(schedules.Graphs[0]))};");
                 w.Close();
@@ -191,7 +191,7 @@ namespace ModelGen.Generator.Emit
             }
             string cases = string.Join(", ", schedules.Graphs.Select((g, i) =>
                 (i == schedules.Count - 1 ? "_" : Format.Int(i)) + " => " + Format.Int(KernelCount(g))));
-            w.Line($"public static int Count{method}Kernels(OptimizationPasses passes) => {lookup} switch {{ {cases} }};");
+            w.Line($"public static int Count{method}Kernels(global::ModelGen.OptimizationPasses passes) => {lookup} switch {{ {cases} }};");
         }
 
         /// <summary>
@@ -203,7 +203,7 @@ namespace ModelGen.Generator.Emit
             w.Line();
             w.Line("/// <summary>The schedule each setting of CompileOptions.Passes runs, indexed by its value (255: not compiled); settings that compile to the same graph share one.</summary>");
             var entries = Enumerable.Range(0, (int)PassSwitch.All + 1).Select(s => schedules.IndexOf((PassSwitch)s)).Select(i => Format.Int(i < 0 ? 255 : i));
-            w.Line($"private static ReadOnlySpan<byte> {name} => new byte[] {{ {string.Join(", ", entries)} }};");
+            w.Line($"private static global::System.ReadOnlySpan<byte> {name} => new byte[] {{ {string.Join(", ", entries)} }};");
         }
 
         /// <summary>Every node but the sources is one kernel call or loop in the emitted code.</summary>
@@ -227,38 +227,38 @@ namespace ModelGen.Generator.Emit
         {
             Graph first = schedules.Graphs[0];
             string returned = first.Outputs.Count == 1
-                ? "_output"
+                ? CpuEmitContext.OutputField(0)
                 : "(" + string.Join(", ", first.Outputs.Select((_, i) => CpuEmitContext.OutputField(i))) + ")";
             w.Line();
             w.Line("/// <summary>Inference: runs the compiled forward pass on a batch of up to MaxBatch rows.</summary>");
-            w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
             w.Open($"public {ReturnType(spec)} Forward({Typed(input)})");
-            w.Line("ObjectDisposedException.ThrowIf(_disposed, this);");
+            w.Line("global::System.ObjectDisposedException.ThrowIf(__disposed, this);");
             WriteBatchCheck(w, traced);
             for (int i = 0; i < first.Outputs.Count; i++)
             {
                 Shape shape = first[first.Outputs[i]].Shape;
                 if (shape.Dims.Any(d => d.IsSymbolic && !d.IsBatch))
-                    w.Line($"CompiledChecks.Resize({CpuEmitContext.OutputField(i)}, stackalloc int[] {{ {string.Join(", ", shape.Dims.Select(d => d.ToCode("B")))} }});");
-                else if (shape.IsSymbolic) w.Line($"{CpuEmitContext.OutputField(i)}.SetLeadingDim(B);");
+                    w.Line($"global::ModelGen.Kernels.CompiledChecks.Resize({CpuEmitContext.OutputField(i)}, stackalloc int[] {{ {string.Join(", ", shape.Dims.Select(d => d.ToCode(Batch)))} }});");
+                else if (shape.IsSymbolic) w.Line($"{CpuEmitContext.OutputField(i)}.SetLeadingDim({Batch});");
             }
             if (schedules.Count == 1)
             {
-                WriteBody(w, schedules.Graphs[0], plans[0], "_f", kernels, fields, int8, packed);
+                WriteBody(w, schedules.Graphs[0], plans[0], ForwardSlots, kernels, fields, int8, packed);
                 w.Line($"return {returned};");
                 w.Close();
                 return;
             }
-            w.Open("switch (_forwardSchedule)");
+            w.Open("switch (__forwardSchedule)");
             for (int i = 0; i < schedules.Count; i++)
-                w.Line($"{(i == schedules.Count - 1 ? "default" : "case " + Format.Int(i))}: {ScheduleName("RunForward", schedules, i)}({input}, B{SizeArguments(first)}); break;");
+                w.Line($"{(i == schedules.Count - 1 ? "default" : "case " + Format.Int(i))}: this.{ScheduleName("RunForward", schedules, i)}({Arguments(input)}{Batch}{SizeArguments(first)}); break;");
             w.Close();
             w.Line($"return {returned};");
             w.Close();
             for (int i = 0; i < schedules.Count; i++)
             {
                 WriteSchedule(w, "void " + ScheduleName("RunForward", schedules, i), ScheduleSummary("The forward schedule", schedules, i),
-                    input, schedules.Graphs[i], plans[i], "_f", kernels, fields, i == 0 ? int8 : null, packed);
+                    input, schedules.Graphs[i], plans[i], ForwardSlots, kernels, fields, i == 0 ? int8 : null, packed);
             }
         }
 
@@ -269,8 +269,8 @@ namespace ModelGen.Generator.Emit
             string typed = Typed(parameters);
             w.Line();
             w.Line($"/// <summary>{summary}</summary>");
-            w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
-            w.Open($"private {signature}({typed}, int B{SizeParameters(graph)})");
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
+            w.Open($"private {signature}({typed}{(typed.Length > 0 ? ", " : "")}int {Batch}{SizeParameters(graph)})");
             WriteBody(w, graph, plan, slotPrefix, kernels, fields, int8, packed);
             if (graph.Loss >= 0) WriteLossReturn(w, graph, plan, slotPrefix, kernels, fields);
             w.Close();
@@ -279,62 +279,104 @@ namespace ModelGen.Generator.Emit
         private static void WriteTraining(SourceWriter w, ModelSpec spec, string input, Graph traced, Schedules schedules, MemoryPlan[] plans, ElementwiseKernels kernels, StaticFields fields)
         {
             Graph graph = schedules.Graphs[0];
-            string[] labels = spec.Loss!.Parameters.Skip(1).Select(p => p.Name).ToArray();
-            string labelParameters = string.Concat(labels.Select(l => ", Tensor " + l));
+            string[] labels = spec.Loss!.Parameters.Skip(1).Select(p => Format.Identifier(p.Name)).ToArray();
+            string labelParameters = string.Concat(labels.Select(l => ", global::ModelGen.Tensor " + l));
             string labelArguments = string.Concat(labels.Select(l => ", " + l));
 
             w.Line();
             w.Line("/// <summary>Forward, loss and backward: writes every parameter's gradient into its Grad (overwriting) and returns the loss.</summary>");
-            w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
             w.Open($"public float ComputeGradients({Typed(input)}{labelParameters})");
-            w.Line("ObjectDisposedException.ThrowIf(_disposed, this);");
+            w.Line("global::System.ObjectDisposedException.ThrowIf(__disposed, this);");
             WriteBatchCheck(w, traced);
             // Checked from the traced graph: a label the loss ignores is still an argument to check.
             foreach (Node label in traced.Nodes.Where(n => n.Op == OpKind.Label))
             {
-                string dtype = label.Type == ElementType.Int32 ? "DType.Int32" : "DType.Float32";
-                w.Line($"CompiledChecks.SameBatch(B, CompiledChecks.Batch({label.Name}, {Format.String(label.Name)}, {dtype}, {ExpectedDims(label.Shape)}, MaxBatch), {Format.String(label.Name)});");
+                string dtype = label.Type == ElementType.Int32 ? "global::ModelGen.DType.Int32" : "global::ModelGen.DType.Float32";
+                w.Line($"global::ModelGen.Kernels.CompiledChecks.SameBatch({Batch}, global::ModelGen.Kernels.CompiledChecks.Batch({Format.Identifier(label.Name)}, {Format.String(label.Name)}, {dtype}, {ExpectedDims(label.Shape)}, this.MaxBatch), {Format.String(label.Name)});");
                 WriteSameSizes(w, label);
             }
             var withGradient = graph.Gradients.Select(g => g.Parameter).ToList();
             for (int i = 0; i < traced.Parameters.Count; i++)
             {
-                if (!withGradient.Contains(i)) w.Line($"_p{i}.Grad.AsSpan().Clear(); // {traced.Parameters[i].Name} does not reach the loss");
+                if (!withGradient.Contains(i)) w.Line($"__p{i}.Grad.AsSpan().Clear(); // {traced.Parameters[i].Name} does not reach the loss");
             }
             if (schedules.Count == 1)
             {
-                WriteBody(w, graph, plans[0], "_t", kernels, fields);
-                WriteLossReturn(w, graph, plans[0], "_t", kernels, fields);
+                WriteBody(w, graph, plans[0], TrainingSlots, kernels, fields);
+                WriteLossReturn(w, graph, plans[0], TrainingSlots, kernels, fields);
                 w.Close();
             }
             else
             {
-                string arguments = $"({input}{labelArguments}, B{SizeArguments(graph)})";
+                string arguments = $"({Arguments(input + labelArguments)}{Batch}{SizeArguments(graph)})";
                 var cases = Enumerable.Range(0, schedules.Count).Select(i =>
-                    (i == schedules.Count - 1 ? "_" : Format.Int(i)) + " => " + ScheduleName("RunTraining", schedules, i) + arguments);
-                w.Line($"return _trainingSchedule switch {{ {string.Join(", ", cases)} }};");
+                    (i == schedules.Count - 1 ? "_" : Format.Int(i)) + " => this." + ScheduleName("RunTraining", schedules, i) + arguments);
+                w.Line($"return __trainingSchedule switch {{ {string.Join(", ", cases)} }};");
                 w.Close();
                 for (int i = 0; i < schedules.Count; i++)
                 {
                     WriteSchedule(w, "float " + ScheduleName("RunTraining", schedules, i), ScheduleSummary("Forward, loss and backward", schedules, i),
-                        input + labelArguments, schedules.Graphs[i], plans[i], "_t", kernels, fields);
+                        input + labelArguments, schedules.Graphs[i], plans[i], TrainingSlots, kernels, fields);
                 }
             }
 
             w.Line();
             w.Line("/// <summary>One training step: forward, loss, backward, then the optimizer's step. Returns the loss.</summary>");
-            w.Open($"public float TrainStep({Typed(input)}{labelParameters}, IOptimizer optimizer)");
-            w.Line($"float loss = ComputeGradients({input}{labelArguments});");
-            w.Line("optimizer.Step();");
-            w.Line("return loss;");
+            // The optimizer keeps its public name unless the model's own inputs took it.
+            string optimizer = (input + labelArguments).Split(new[] { ", " }, System.StringSplitOptions.RemoveEmptyEntries).Contains("optimizer") ? "__optimizer" : "optimizer";
+            w.Open($"public float TrainStep({Typed(input)}{labelParameters}, global::ModelGen.Optim.IOptimizer {optimizer})");
+            w.Line($"float __loss = this.ComputeGradients({input}{labelArguments});");
+            w.Line($"{optimizer}.Step();");
+            w.Line("return __loss;");
             w.Close();
         }
+
+        /// <summary>
+        /// Checks each input against its traced shape and binds B to the batch size: the first input with a batch
+        /// dimension binds it, and every other input with one must agree.
+        /// </summary>
+        private static void WriteBatchCheck(SourceWriter w, Graph traced)
+        {
+            Node[] inputs = traced.Nodes.Where(n => n.Op == OpKind.Input).ToArray();
+            Node binding = inputs.FirstOrDefault(n => n.Shape.Dims.Any(d => d.IsBatch)) ?? inputs[0];
+            w.Line($"int {Batch} = {BatchCheck(binding)};");
+            foreach (Node input in inputs.Where(n => n != binding))
+                w.Line(input.Shape.Dims.Any(d => d.IsBatch) ? $"{Checks}.SameBatch({Batch}, {BatchCheck(input)}, {Format.String(input.Name)});" : BatchCheck(input) + ";");
+            // Each named dimension is bound by the first input that has it; every other occurrence must agree.
+            var bindings = new System.Collections.Generic.HashSet<(string, int)>();
+            var bound = new System.Collections.Generic.HashSet<string>();
+            foreach (Node input in inputs)
+            {
+                for (int axis = 0; axis < input.Shape.Rank; axis++)
+                {
+                    Dim d = input.Shape[axis];
+                    if (!d.IsSymbolic || d.IsBatch || !bound.Add(d.Symbol!)) continue;
+                    bindings.Add((input.Name, axis));
+                    w.Line($"int {Dim.SymbolCode(d.Symbol!)} = {Checks}.Size({Format.Identifier(input.Name)}, {Format.Int(axis)}, {Format.String(input.Name)}, {Format.String(d.Symbol!)}, this.{MaxField(d.Symbol!)});");
+                }
+            }
+            foreach (Node input in inputs) WriteSameSizes(w, input, bindings);
+        }
+
+        /// <summary>Checks each named dimension of <paramref name="node"/> (but the ones it binds) against the size bound before.</summary>
+        private static void WriteSameSizes(SourceWriter w, Node node, System.Collections.Generic.HashSet<(string, int)>? bindings = null)
+        {
+            for (int axis = 0; axis < node.Shape.Rank; axis++)
+            {
+                Dim d = node.Shape[axis];
+                if (!d.IsSymbolic || d.IsBatch || (bindings != null && bindings.Contains((node.Name, axis)))) continue;
+                w.Line($"{Checks}.SameSize({Dim.SymbolCode(d.Symbol!)}, {Format.Identifier(node.Name)}, {Format.Int(axis)}, {Format.String(node.Name)}, {Format.String(d.Symbol!)});");
+            }
+        }
+
+        private const string Checks = "global::ModelGen.Kernels.CompiledChecks";
 
         /// <summary>Stores the loss's reported terms (<c>LossTerms</c>) and returns the loss.</summary>
         private static void WriteLossReturn(SourceWriter w, Graph graph, MemoryPlan plan, string slotPrefix, ElementwiseKernels kernels, StaticFields fields)
         {
             var context = new CpuEmitContext(new SourceWriter(), graph, plan, slotPrefix, kernels, fields);
-            for (int i = 0; i < graph.Reports.Count; i++) w.Line($"_lossTerms[{Format.Int(i)}] = {context.Scalar(graph.Reports[i])};");
+            for (int i = 0; i < graph.Reports.Count; i++) w.Line($"__lossTerms[{Format.Int(i)}] = {context.Scalar(graph.Reports[i])};");
             w.Line($"return {context.Scalar(graph.Loss)};");
         }
 
@@ -343,14 +385,14 @@ namespace ModelGen.Generator.Emit
         {
             if (spec.LossTermNames.Count == 0) return;
             w.Line();
-            w.Line($"private readonly float[] _lossTerms = new float[{Format.Int(spec.LossTermNames.Count)}];");
+            w.Line($"private readonly float[] __lossTerms = new float[{Format.Int(spec.LossTermNames.Count)}];");
             w.Line();
             w.Line("/// <summary>The terms the [Loss] returns after the loss, from the last ComputeGradients or TrainStep, in the order of <see cref=\"LossTermNames\"/>.</summary>");
-            w.Line("public ReadOnlySpan<float> LossTerms => _lossTerms;");
+            w.Line("public global::System.ReadOnlySpan<float> LossTerms => __lossTerms;");
             w.Line();
             w.Line("/// <summary>The names of <see cref=\"LossTerms\"/>, as the [Loss]'s tuple names them (\"Item2\", ... where unnamed).</summary>");
             string names = string.Join(", ", spec.LossTermNames.Select((n, i) => Format.String(n.Length > 0 ? n : "Item" + Format.Int(i + 2))));
-            w.Line($"public static IReadOnlyList<string> LossTermNames {{ get; }} = new string[] {{ {names} }};");
+            w.Line($"public static global::System.Collections.Generic.IReadOnlyList<string> LossTermNames {{ get; }} = new string[] {{ {names} }};");
         }
 
         /// <summary>
@@ -365,75 +407,47 @@ namespace ModelGen.Generator.Emit
             {
                 w.Line();
                 w.Line($"/// <summary>Not available: {spec.ClassName} declares no [Loss] method.</summary>");
-                w.Line($"[Obsolete({message}, error: true)]");
-                w.Line($"public float {method}(params object[] arguments) => throw new NotSupportedException({message});");
-            }
-        }
-
-        /// <summary>
-        /// Checks each input against its traced shape and binds B to the batch size: the first input with a batch
-        /// dimension binds it, and every other input with one must agree.
-        /// </summary>
-        private static void WriteBatchCheck(SourceWriter w, Graph traced)
-        {
-            Node[] inputs = traced.Nodes.Where(n => n.Op == OpKind.Input).ToArray();
-            Node binding = inputs.FirstOrDefault(n => n.Shape.Dims.Any(d => d.IsBatch)) ?? inputs[0];
-            w.Line($"int B = {BatchCheck(binding)};");
-            foreach (Node input in inputs.Where(n => n != binding))
-                w.Line(input.Shape.Dims.Any(d => d.IsBatch) ? $"CompiledChecks.SameBatch(B, {BatchCheck(input)}, {Format.String(input.Name)});" : BatchCheck(input) + ";");
-            // Each named dimension is bound by the first input that has it; every other occurrence must agree.
-            var bindings = new System.Collections.Generic.HashSet<(string, int)>();
-            var bound = new System.Collections.Generic.HashSet<string>();
-            foreach (Node input in inputs)
-            {
-                for (int axis = 0; axis < input.Shape.Rank; axis++)
-                {
-                    Dim d = input.Shape[axis];
-                    if (!d.IsSymbolic || d.IsBatch || !bound.Add(d.Symbol!)) continue;
-                    bindings.Add((input.Name, axis));
-                    w.Line($"int {Dim.SymbolCode(d.Symbol!)} = CompiledChecks.Size({input.Name}, {Format.Int(axis)}, {Format.String(input.Name)}, {Format.String(d.Symbol!)}, {MaxField(d.Symbol!)});");
-                }
-            }
-            foreach (Node input in inputs) WriteSameSizes(w, input, bindings);
-        }
-
-        /// <summary>Checks each named dimension of <paramref name="node"/> (but the ones it binds) against the size bound before.</summary>
-        private static void WriteSameSizes(SourceWriter w, Node node, System.Collections.Generic.HashSet<(string, int)>? bindings = null)
-        {
-            for (int axis = 0; axis < node.Shape.Rank; axis++)
-            {
-                Dim d = node.Shape[axis];
-                if (!d.IsSymbolic || d.IsBatch || (bindings != null && bindings.Contains((node.Name, axis)))) continue;
-                w.Line($"CompiledChecks.SameSize({Dim.SymbolCode(d.Symbol!)}, {node.Name}, {Format.Int(axis)}, {Format.String(node.Name)}, {Format.String(d.Symbol!)});");
+                w.Line($"[global::System.Obsolete({message}, error: true)]");
+                w.Line($"public float {method}(params object[] arguments) => throw new global::System.NotSupportedException({message});");
             }
         }
 
         private static string BatchCheck(Node input)
-            => $"CompiledChecks.Batch({input.Name}, {Format.String(input.Name)}, {(input.Type == ElementType.Int32 ? "DType.Int32" : "DType.Float32")}, {ExpectedDims(input.Shape)}, MaxBatch)";
+            => $"global::ModelGen.Kernels.CompiledChecks.Batch({Format.Identifier(input.Name)}, {Format.String(input.Name)}, {(input.Type == ElementType.Int32 ? "global::ModelGen.DType.Int32" : "global::ModelGen.DType.Float32")}, {ExpectedDims(input.Shape)}, this.MaxBatch)";
 
         /// <summary>"Tensor a, Tensor b" from "a, b".</summary>
         private static string Typed(string parameters)
-            => string.Join(", ", parameters.Split(new[] { ", " }, System.StringSplitOptions.None).Select(p => "Tensor " + p));
+            => string.Join(", ", parameters.Split(new[] { ", " }, System.StringSplitOptions.RemoveEmptyEntries).Select(p => "global::ModelGen.Tensor " + p));
+
+        /// <summary>"a, b, " from "a, b": the arguments before the batch argument.</summary>
+        private static string Arguments(string parameters) => parameters.Length == 0 ? "" : parameters + ", ";
+
+        /// <summary>The model class as the Compiled class names it: fully qualified, so that no member of the model can capture it.</summary>
+        private static string ModelType(ModelSpec spec)
+            => "global::" + (spec.Namespace.Length > 0 ? Format.Path(spec.Namespace) + "." : "") + Format.Identifier(spec.ClassName);
+
+        /// <summary>Generated code's own names start with two underscores, which C# reserves for generated code, so no user name meets them.</summary>
+        private const string Batch = CpuEmitContext.BatchName, ForwardSlots = "__f", TrainingSlots = "__t";
 
         /// <summary>What compiled Forward returns: Tensor, or the tuple type Forward declares, element names kept.</summary>
         private static string ReturnType(ModelSpec spec)
             => spec.OutputNames.Count == 0
-                ? "Tensor"
-                : "(" + string.Join(", ", spec.OutputNames.Select(n => n.Length == 0 ? "Tensor" : "Tensor " + n)) + ")";
+                ? "global::ModelGen.Tensor"
+                : "(" + string.Join(", ", spec.OutputNames.Select(n => n.Length == 0 ? "global::ModelGen.Tensor" : "global::ModelGen.Tensor " + Format.Identifier(n))) + ")";
 
         /// <summary>Layers inside blocks, which compiled code reaches through fields set at Compile.</summary>
         private static System.Collections.Generic.IEnumerable<LayerSpec> NestedLayers(ModelSpec spec) => spec.Layers.Where(l => l.Name.Contains("."));
 
         /// <summary>The expected dims with -1 for the batch, as a stack-allocated span.</summary>
         private static string ExpectedDims(Shape shape)
-            => "stackalloc int[] { " + string.Join(", ", shape.Dims.Select(d => d.IsBatch ? "-1" : d.IsSymbolic ? "CompiledChecks.AnySize" : Format.Int(d.Size))) + " }";
+            => "stackalloc int[] { " + string.Join(", ", shape.Dims.Select(d => d.IsBatch ? "-1" : d.IsSymbolic ? Checks + ".AnySize" : Format.Int(d.Size))) + " }";
 
         /// <summary>The named dimensions other than the batch, in the order the inputs first name them (targets name only those).</summary>
         private static System.Collections.Generic.List<string> NamedDims(Graph traced)
             => traced.Nodes.Where(n => n.Op == OpKind.Input)
                 .SelectMany(n => n.Shape.Dims).Where(d => d.IsSymbolic && !d.IsBatch).Select(d => d.Symbol!).Distinct().ToList();
 
-        private static string MaxField(string symbol) => "_max" + Dim.SymbolCode(symbol);
+        private static string MaxField(string symbol) => "__max" + Dim.SymbolCode(symbol);
 
         private static string SizeParameters(Graph graph) => string.Concat(NamedDims(graph).Select(s => ", int " + Dim.SymbolCode(s)));
 

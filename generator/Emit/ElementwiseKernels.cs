@@ -16,7 +16,7 @@ namespace ModelGen.Generator.Emit
         /// <summary>Returns the name of the method computing <paramref name="vector"/>/<paramref name="scalar"/>; writes it on first use.</summary>
         public string Map(string op, string vector, string scalar, string kinds)
         {
-            string name = "Map_" + op + "_" + kinds;
+            string name = "__Map_" + op + "_" + kinds;
             if (_methods.ContainsKey(name)) return name;
             _methods[name] = Write(name, vector, scalar, kinds);
             _order.Add(name);
@@ -57,27 +57,27 @@ namespace ModelGen.Generator.Emit
             string[] operands = OperandNames;
             var w = new SourceWriter();
             var parameters = new List<string>();
-            for (int i = 0; i < kinds.Length; i++) parameters.Add((kinds[i] == 't' ? "ReadOnlySpan<float> " : "float ") + operands[i]);
-            parameters.Add("Span<float> d");
-            w.Line("[MethodImpl(MethodImplOptions.AggressiveOptimization)]");
+            for (int i = 0; i < kinds.Length; i++) parameters.Add((kinds[i] == 't' ? "global::System.ReadOnlySpan<float> " : "float ") + operands[i]);
+            parameters.Add("global::System.Span<float> d");
+            w.Line("[global::System.Runtime.CompilerServices.MethodImpl(global::System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]");
             w.Open($"private static void {name}({string.Join(", ", parameters)})");
             for (int i = 0; i < kinds.Length; i++)
             {
-                if (kinds[i] == 't') w.Line($"ref float r{operands[i]} = ref MemoryMarshal.GetReference({operands[i]});");
+                if (kinds[i] == 't') w.Line($"ref float r{operands[i]} = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference({operands[i]});");
             }
-            w.Line("ref float rd = ref MemoryMarshal.GetReference(d);");
+            w.Line("ref float rd = ref global::System.Runtime.InteropServices.MemoryMarshal.GetReference(d);");
             w.Line("nuint n = (nuint)d.Length, i = 0;");
-            WriteVectorLoop(w, "if", "Vector512", 16, vector, kinds, operands);
-            WriteVectorLoop(w, "else if", "Vector256", 8, vector, kinds, operands);
+            WriteVectorLoop(w, "if", "global::System.Runtime.Intrinsics.Vector512", 16, vector, kinds, operands);
+            WriteVectorLoop(w, "else if", "global::System.Runtime.Intrinsics.Vector256", 8, vector, kinds, operands);
             w.Open("for (; i < n; i++)");
             string scalarExpr = scalar;
             for (int i = 0; i < kinds.Length; i++)
             {
                 string o = operands[i];
                 scalarExpr = scalarExpr.Replace("{" + o + "}", kinds[i] == 't' ? "x" + o : o);
-                if (kinds[i] == 't') w.Line($"float x{o} = Unsafe.Add(ref r{o}, i);");
+                if (kinds[i] == 't') w.Line($"float x{o} = global::System.Runtime.CompilerServices.Unsafe.Add(ref r{o}, i);");
             }
-            w.Line($"Unsafe.Add(ref rd, i) = {scalarExpr};");
+            w.Line($"global::System.Runtime.CompilerServices.Unsafe.Add(ref rd, i) = {scalarExpr};");
             w.Close();
             w.Close();
             return w.ToString().TrimEnd('\n');
@@ -99,7 +99,7 @@ namespace ModelGen.Generator.Emit
                 string o = operands[i];
                 if (kinds[i] == 't') w.Line($"{vectorType}<float> v{o} = {vectorType}.LoadUnsafe(ref r{o}, i);");
             }
-            w.Line($"({expr}).StoreUnsafe(ref rd, i);");
+            w.Line($"{vectorType}.StoreUnsafe({expr}, ref rd, i);");
             w.Close();
             w.Close();
         }

@@ -24,8 +24,8 @@ namespace ModelGen.Generator.Emit
             foreach (Node node in inference.Nodes)
             {
                 if (!RunsInt8(inference, node)) continue;
-                string field = "_" + Identifier(node.Layer) + "Int8";
-                for (int use = 2; !fields.Add(field); use++) field = "_" + Identifier(node.Layer) + "Int8_" + Format.Int(use);
+                string field = "__" + Identifier(node.Layer) + "Int8";
+                for (int use = 2; !fields.Add(field); use++) field = "__" + Identifier(node.Layer) + "Int8_" + Format.Int(use);
                 sites._sites.Add((node, field, node.Op == OpKind.Conv2d ? ConvolutionOp.FusedInt8MaxPool(inference, node) : -1));
             }
             return sites;
@@ -56,9 +56,9 @@ namespace ModelGen.Generator.Emit
 
         public void WriteFields(SourceWriter w)
         {
-            w.Line("private readonly Int8Inference? _int8;");
+            w.Line("private readonly global::ModelGen.Quantization.Int8Inference? __int8;");
             foreach ((Node node, string field, _) in _sites)
-                w.Line($"private readonly {(node.Op == OpKind.Conv2d ? "Int8Conv2d" : "Int8Linear")}? {field};");
+                w.Line($"private readonly {(node.Op == OpKind.Conv2d ? "global::ModelGen.Quantization.Int8Conv2d" : "global::ModelGen.Quantization.Int8Linear")}? {field};");
         }
 
         /// <summary>Constructor lines, after every buffer exists: Calibrate runs Forward.</summary>
@@ -68,31 +68,31 @@ namespace ModelGen.Generator.Emit
             if (inputs > 1)
             {
                 // Calibration batches are single tensors: a model of several inputs runs float32 only.
-                w.Line("if (options.Quantization != null) throw new NotSupportedException(\"Int8 quantisation calibrates on batches of one input tensor; this model takes " + Format.Int(inputs) + " inputs.\");");
-                w.Line("_int8 = null;");
+                w.Line("if (options.Quantization != null) throw new global::System.NotSupportedException(\"Int8 quantisation calibrates on batches of one input tensor; this model takes " + Format.Int(inputs) + " inputs.\");");
+                w.Line("__int8 = null;");
                 foreach ((_, string unused, _) in _sites) w.Line($"{unused} = null;");
                 return;
             }
-            w.Line("_int8 = Int8Inference.Create(model, options); // null unless options.Quantization is set");
+            w.Line("__int8 = global::ModelGen.Quantization.Int8Inference.Create(model, options); // null unless options.Quantization is set");
             foreach ((Node node, string field, int pool) in _sites)
             {
-                string bias = MatMulOp.HasBias(node) ? "_p" + Format.Int(inference[node.Input(2)].Index) : "null";
-                string activation = node.Activation == Epilogue.Relu ? "Activation.Relu" : "Activation.None";
-                string weight = "_p" + Format.Int(inference[node.Input(1)].Index);
+                string bias = MatMulOp.HasBias(node) ? "__p" + Format.Int(inference[node.Input(2)].Index) : "null";
+                string activation = node.Activation == Epilogue.Relu ? "global::ModelGen.Kernels.Activation.Relu" : "global::ModelGen.Kernels.Activation.None";
+                string weight = "__p" + Format.Int(inference[node.Input(1)].Index);
                 if (node.Op == OpKind.Conv2d)
-                    w.Line($"{field} = _int8?.Conv2d({Format.String(node.Layer)}, {weight}, {bias}, new Conv2dGeometry({string.Join(", ", node.Geometry.Select(Format.Int))}), {activation}" +
-                           (pool < 0 ? ");" : $", maxPool: new Pool2dGeometry({string.Join(", ", inference[pool].Geometry.Select(Format.Int))}), maxPoolLayer: {Format.String(inference[pool].Layer)});"));
+                    w.Line($"{field} = __int8?.Conv2d({Format.String(node.Layer)}, {weight}, {bias}, new global::ModelGen.Kernels.Conv2dGeometry({string.Join(", ", node.Geometry.Select(Format.Int))}), {activation}" +
+                           (pool < 0 ? ");" : $", maxPool: new global::ModelGen.Kernels.Pool2dGeometry({string.Join(", ", inference[pool].Geometry.Select(Format.Int))}), maxPoolLayer: {Format.String(inference[pool].Layer)});"));
                 else
-                    w.Line($"{field} = _int8?.Linear({Format.String(node.Layer)}, {weight}, {bias}, {activation});");
+                    w.Line($"{field} = __int8?.Linear({Format.String(node.Layer)}, {weight}, {bias}, {activation});");
             }
-            w.Line(inference.Outputs.Count == 1 ? "_int8?.Calibrate(Forward);" : "_int8?.Calibrate(x => { Forward(x); return _output; });");
+            w.Line(inference.Outputs.Count == 1 ? "__int8?.Calibrate(Forward);" : "__int8?.Calibrate(__x => { Forward(__x); return __output; });");
         }
 
         public static void WriteProperty(SourceWriter w)
         {
             w.Line();
             w.Line("/// <summary>The int8 layers, their report and checkpoint; null unless compiled with CompileOptions.Quantization.</summary>");
-            w.Line("public Int8Inference? Int8 => _int8;");
+            w.Line("public global::ModelGen.Quantization.Int8Inference? Int8 => __int8;");
         }
 
         private static string Identifier(string layer)

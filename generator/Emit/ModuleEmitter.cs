@@ -18,8 +18,8 @@ namespace ModelGen.Generator.Emit
             w.Line("#nullable enable");
             w.Line("#pragma warning disable CS1591");
             w.Line();
-            if (spec.Namespace.Length > 0) w.Line($"namespace {spec.Namespace};").Line();
-            w.Open($"partial class {spec.ClassName} : global::ModelGen.IModule");
+            if (spec.Namespace.Length > 0) w.Line($"namespace {Format.Path(spec.Namespace)};").Line();
+            w.Open($"partial class {Format.Identifier(spec.ClassName)} : global::ModelGen.IModule");
             w.Line("private global::ModelGen.Parameter[]? __parameters;");
             w.Line("private (string Name, global::ModelGen.ILayer Layer)[]? __layers;");
             w.Line();
@@ -44,10 +44,13 @@ namespace ModelGen.Generator.Emit
         /// <summary>Whether a model holds anything but plain layer fields, so its members walk a tree.</summary>
         public static bool HasBlocks(ModelSpec spec) => spec.Fields.Any(f => f.Kind != FieldKind.Layer);
 
-        /// <summary>The named children, as the runtime's ModuleTree takes them: <c>("conv1", conv1), ("blocks", blocks)</c>.</summary>
-        public static string Children(EquatableArray<FieldSpec> fields)
-            => string.Join(", ", fields.Select(f => $"({Format.String(f.Name)}, {f.Identifier})"));
+        /// <summary>
+        /// The named children, as the runtime's ModuleTree takes them: <c>("conv1", conv1), ("blocks", blocks)</c>;
+        /// <paramref name="qualifier"/> "this." where a parameter (seed, rng) may share a field's name.
+        /// </summary>
+        public static string Children(EquatableArray<FieldSpec> fields, string qualifier = "")
+            => string.Join(", ", fields.Select(f => $"({Format.String(f.Name)}, {qualifier}{f.Identifier})"));
 
-        private static string Prefixed(EquatableArray<FieldSpec> fields) => fields.Count == 0 ? "" : ", " + Children(fields);
+        private static string Prefixed(EquatableArray<FieldSpec> fields) => fields.Count == 0 ? "" : ", " + Children(fields, "this.");
     }
 }

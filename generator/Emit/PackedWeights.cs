@@ -28,7 +28,7 @@ namespace ModelGen.Generator.Emit
                     if (weights.FieldOf(b.Index, node.TransB) != null) continue;
                     int n = node.TransB ? b.Shape[0].Size : b.Shape[1].Size;
                     int k = node.TransB ? b.Shape[1].Size : b.Shape[0].Size;
-                    string field = "_packed" + Format.Int(b.Index) + (weights.Has(b.Index) ? "T" : "");
+                    string field = "__packed" + Format.Int(b.Index) + (weights.Has(b.Index) ? "T" : "");
                     weights._weights.Add((b.Index, node.TransB, n, k, field));
                 }
             }
@@ -52,7 +52,7 @@ namespace ModelGen.Generator.Emit
 
         public void WriteFields(SourceWriter w)
         {
-            foreach (var weight in _weights) w.Line($"private readonly PackedWeight? {weight.Field};");
+            foreach (var weight in _weights) w.Line($"private readonly global::ModelGen.Kernels.PackedWeight? {weight.Field};");
         }
 
         /// <summary>Constructor lines, after the parameters are bound.</summary>
@@ -60,7 +60,7 @@ namespace ModelGen.Generator.Emit
         {
             foreach (var weight in _weights)
             {
-                w.Line($"{weight.Field} = options.PrepackWeights ? new PackedWeight(_p{Format.Int(weight.Param)}.Value, " +
+                w.Line($"{weight.Field} = options.PrepackWeights ? new global::ModelGen.Kernels.PackedWeight(__p{Format.Int(weight.Param)}.Value, " +
                        $"{Format.Int(weight.N)}, {Format.Int(weight.K)}, transB: {(weight.TransB ? "true" : "false")}) : null;");
             }
         }

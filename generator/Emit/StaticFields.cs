@@ -17,9 +17,9 @@ namespace ModelGen.Generator.Emit
         {
             string key = type + "(" + arguments + ")";
             if (_names.TryGetValue(key, out string? name)) return name;
-            name = type + _names.Count;
+            name = "__" + type + _names.Count;
             _names[key] = name;
-            _declarations.Add($"private static readonly {type} {name} = new({arguments});");
+            _declarations.Add($"private static readonly global::ModelGen.Kernels.{type} {name} = new({arguments});");
             return name;
         }
 

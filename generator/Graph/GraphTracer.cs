@@ -70,7 +70,15 @@ namespace ModelGen.Generator.IR
 
         public Node this[int id] => Builder[id];
 
-        public int Add(Node node) => Builder.Add(node);
+        /// <summary>Adds a traced node; a value of more elements than an array holds is MG0004/MG0009 at its origin.</summary>
+        public int Add(Node node)
+        {
+            SizeExpr count = node.Shape.Count;
+            if (count.Fixed > int.MaxValue || count.PerBatch > int.MaxValue || count.Named.Any(t => t.Coefficient > int.MaxValue))
+                throw Fail(DiagnosticDescriptors.OperandShapeMismatch, node.Origin, OperatorTable.Of(node.Op).Name,
+                    $"at most {int.MaxValue} elements (per unit of each named dimension)", $"{node.Shape}, which holds more");
+            return Builder.Add(node);
+        }
 
         private void TraceModel()
         {

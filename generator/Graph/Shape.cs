@@ -25,8 +25,8 @@ namespace ModelGen.Generator.IR
         /// <summary>C# text of the dimension, with <paramref name="batch"/> naming the batch variable.</summary>
         public string ToCode(string batch) => IsBatch ? batch : IsSymbolic ? SymbolCode(Symbol!) : Format.Int(Size);
 
-        /// <summary>The generated code's variable for a named dimension other than the batch: "T" is <c>Dim_T</c>.</summary>
-        public static string SymbolCode(string symbol) => "Dim_" + symbol;
+        /// <summary>The generated code's variable for a named dimension other than the batch: "T" is <c>__T</c> (generated names start with "__").</summary>
+        public static string SymbolCode(string symbol) => "__" + symbol;
 
         public override string ToString() => Symbol ?? Format.Int(Size);
     }

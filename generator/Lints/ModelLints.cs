@@ -33,7 +33,7 @@ namespace ModelGen.Generator.Lints
                         break;
                     case OpKind.BatchNorm:
                         Node before = graph[node.Input(0)];
-                        string? biased = BiasedLayer(graph, before);
+                        string? biased = CancelledBias(graph, users, before);
                         if (biased != null && layerOrigins.TryGetValue(biased, out int biasedOrigin))
                             found.Add(DiagnosticInfo.Create(DiagnosticDescriptors.BiasBeforeBatchNorm, biasedOrigin, biased, node.Layer));
                         if (before.Op == OpKind.Dropout)
@@ -45,7 +45,7 @@ namespace ModelGen.Generator.Lints
                             graph[node.Input(0)].Shape.ToString(), node.Shape.ToString(), permutation));
                         break;
                     case OpKind.MatMul when node.Layer.Length > 0:
-                        string? previous = LinearLayerBehind(graph, node.Input(0));
+                        string? previous = LinearLayerBehind(graph, users, node.Input(0));
                         if (previous != null && previous != node.Layer)
                             found.Add(DiagnosticInfo.Create(DiagnosticDescriptors.LinearWithoutNonlinearity, node.Origin, node.Layer, previous));
                         break;
@@ -79,22 +79,35 @@ namespace ModelGen.Generator.Lints
             return string.Join(", ", order);
         }
 
-        /// <summary>The layer whose bias produced this value: a Linear's bias add or a convolution with a bias input.</summary>
-        private static string? BiasedLayer(Graph graph, Node node)
+        /// <summary>
+        /// The layer whose bias produced this value, when batch norm cancels that bias: a convolution's (one bias per
+        /// channel), or a Linear's on [B, F] (one bias per feature, the channel batch norm normalises; on [B, C, L] the bias
+        /// runs along L and survives). Not when the value also goes elsewhere (a residual around the batch norm, an
+        /// output): the bias reaches it there.
+        /// </summary>
+        private static string? CancelledBias(Graph graph, List<int>[] users, Node node)
         {
-            if (node.Op == OpKind.Add && node.Layer.Length > 0 && graph[node.Input(1)].Op == OpKind.Param) return node.Layer;
+            if (graph.Outputs.Contains(node.Id) || users[node.Id].Any(u => graph[u].Op != OpKind.BatchNorm)) return null;
+            if (node.Op == OpKind.Add && node.Layer.Length > 0 && graph[node.Input(1)].Op == OpKind.Param && node.Shape.Rank == 2) return node.Layer;
             if (node.Op == OpKind.Conv2d && node.Inputs.Count > 2) return node.Layer;
             return null;
         }
 
-        /// <summary>The Linear layer whose output this value is, looking through reshapes only.</summary>
-        private static string? LinearLayerBehind(Graph graph, int id)
+        /// <summary>
+        /// The Linear layer whose output this value is, looking through reshapes only, when nothing else uses that output
+        /// on the way: a Linear whose features are also an output or feed another branch is needed as it is, so the two
+        /// maps do not collapse into one.
+        /// </summary>
+        private static string? LinearLayerBehind(Graph graph, List<int>[] users, int id)
         {
             Node node = graph[id];
-            while (node.Op == OpKind.Reshape) node = graph[node.Input(0)];
+            while (node.Op == OpKind.Reshape && OnlyOneUse(graph, users, node)) node = graph[node.Input(0)];
+            if (!OnlyOneUse(graph, users, node)) return null;
             bool linear = (node.Op == OpKind.MatMul || (node.Op == OpKind.Add && graph[node.Input(0)].Op == OpKind.MatMul)) && node.Layer.Length > 0;
             return linear ? node.Layer : null;
         }
+
+        private static bool OnlyOneUse(Graph graph, List<int>[] users, Node node) => users[node.Id].Count == 1 && !graph.Outputs.Contains(node.Id);
 
         /// <summary>Layers Forward never calls, and parameters the loss does not depend on (with a loss only).</summary>
         private static IEnumerable<DiagnosticInfo> ParametersThatNeverTrain(ModelSpec spec, Graph graph)

@@ -17,7 +17,7 @@ namespace ModelGen.Generator.Ops
 
         /// <summary>ReLU is a generated loop; Sigmoid and Tanh are runtime kernels.</summary>
         public ElementwiseTemplate? Template
-            => Kind == OpKind.Relu ? new ElementwiseTemplate("{V}.Max({a}, {V}<float>.Zero)", "MathF.Max({a}, 0f)", 1) : null;
+            => Kind == OpKind.Relu ? new ElementwiseTemplate("{V}.Max({a}, {V}<float>.Zero)", "global::System.MathF.Max({a}, 0f)", 1) : null;
 
         public override OpKind Kind { get; }
 
@@ -44,7 +44,7 @@ namespace ModelGen.Generator.Ops
             if (Template is ElementwiseTemplate relu)
                 context.Line($"{context.Kernels.Map("relu", relu.Vector, relu.Scalar, "t")}({src}, {dst});");
             else
-                context.Line($"Activations.{OpsMethod}<float>({src}, {dst});");
+                context.Line($"global::ModelGen.Kernels.Activations.{OpsMethod}<float>({src}, {dst});");
         }
     }
 

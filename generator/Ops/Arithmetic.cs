@@ -133,7 +133,7 @@ namespace ModelGen.Generator.Ops
             }
             else
             {
-                context.Line($"Broadcasting.Binary<float>(BinaryOp.{Kind}, {context.Span(a)}, {context.ShapeOf(a)}, {context.Span(b)}, {context.ShapeOf(b)}, {dst}, {context.ShapeOf(node.Id)});");
+                context.Line($"global::ModelGen.Kernels.Broadcasting.Binary<float>(global::ModelGen.Kernels.BinaryOp.{Kind}, {context.Span(a)}, {context.ShapeOf(a)}, {context.Span(b)}, {context.ShapeOf(b)}, {dst}, {context.ShapeOf(node.Id)});");
             }
         }
 
@@ -153,10 +153,10 @@ namespace ModelGen.Generator.Ops
         {
             string n = rowLength.ToString(System.Globalization.CultureInfo.InvariantCulture);
             context.Line("{");
-            context.Line($"    ReadOnlySpan<float> a = {context.Span(a)}, b = {context.Span(b)};");
-            context.Line($"    Span<float> d = {context.Span(node.Id)};");
-            string args = rowsFromA ? $"a.Slice(r, {n}), b, d.Slice(r, {n})" : $"a, b.Slice(r, {n}), d.Slice(r, {n})";
-            context.Line($"    for (int r = 0; r < d.Length; r += {n}) {map}({args});");
+            context.Line($"    global::System.ReadOnlySpan<float> __a = {context.Span(a)}, __b = {context.Span(b)};");
+            context.Line($"    global::System.Span<float> __d = {context.Span(node.Id)};");
+            string args = rowsFromA ? $"__a.Slice(__r, {n}), __b, __d.Slice(__r, {n})" : $"__a, __b.Slice(__r, {n}), __d.Slice(__r, {n})";
+            context.Line($"    for (int __r = 0; __r < __d.Length; __r += {n}) {map}({args});");
             context.Line("}");
         }
     }

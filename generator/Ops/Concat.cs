@@ -57,7 +57,7 @@ namespace ModelGen.Generator.Ops
         public override void Emit(CpuEmitContext context, Node node)
         {
             int a = node.Input(0), b = node.Input(1), axis = node.Geometry[0];
-            context.Line($"Layout.Concat<float>({context.Span(a)}, {context.Span(b)}, {Sizes.Outer(context, node.Shape, axis)}, " +
+            context.Line($"global::ModelGen.Kernels.Layout.Concat<float>({context.Span(a)}, {context.Span(b)}, {Sizes.Outer(context, node.Shape, axis)}, " +
                 $"{Format.Int(context.Graph[a].Shape[axis].Size)}, {Format.Int(context.Graph[b].Shape[axis].Size)}, {Sizes.Inner(node.Shape, axis)}, {context.Span(node.Id)});");
         }
     }
@@ -103,7 +103,7 @@ namespace ModelGen.Generator.Ops
         {
             int x = node.Input(0), axis = node.Geometry[0];
             Shape input = context.Graph[x].Shape;
-            context.Line($"Layout.Slice<float>({context.Span(x)}, {Sizes.Outer(context, input, axis)}, {Format.Int(input[axis].Size)}, {Sizes.Inner(input, axis)}, " +
+            context.Line($"global::ModelGen.Kernels.Layout.Slice<float>({context.Span(x)}, {Sizes.Outer(context, input, axis)}, {Format.Int(input[axis].Size)}, {Sizes.Inner(input, axis)}, " +
                 $"{Format.Int(node.Geometry[1])}, {Format.Int(node.Geometry[2])}, {context.Span(node.Id)});");
         }
     }
@@ -117,7 +117,7 @@ namespace ModelGen.Generator.Ops
         public override void Emit(CpuEmitContext context, Node node)
         {
             int axis = node.Geometry[0];
-            context.Line($"Layout.SliceBackward<float>({context.Span(node.Input(0))}, {Sizes.Outer(context, node.Shape, axis)}, {Format.Int(node.Shape[axis].Size)}, " +
+            context.Line($"global::ModelGen.Kernels.Layout.SliceBackward<float>({context.Span(node.Input(0))}, {Sizes.Outer(context, node.Shape, axis)}, {Format.Int(node.Shape[axis].Size)}, " +
                 $"{Sizes.Inner(node.Shape, axis)}, {Format.Int(node.Geometry[1])}, {Format.Int(node.Geometry[2])}, {context.Span(node.Id)});");
         }
     }

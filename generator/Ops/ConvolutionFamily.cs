@@ -78,14 +78,14 @@ namespace ModelGen.Generator.Ops
 
         public override void Emit(CpuEmitContext context, Node node)
         {
-            string bias = node.Inputs.Count > 2 ? context.Span(node.Input(2)) : "ReadOnlySpan<float>.Empty";
+            string bias = node.Inputs.Count > 2 ? context.Span(node.Input(2)) : "global::System.ReadOnlySpan<float>.Empty";
             string batch = node.Shape[0].ToCode(context.Batch);
             // A plain convolution may run int8 (CompileOptions.Quantization); the float kernel runs when it does not.
             string? int8 = context.Int8?.FieldOf(node.Id);
             int pool = int8 == null ? -1 : context.Int8!.PoolOf(node.Id);
-            string convolution = $"Convolution.{_family.Kernel}Forward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {bias}, {context.Span(node.Id)}, " +
+            string convolution = $"global::ModelGen.Kernels.Convolution.{_family.Kernel}Forward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {bias}, {context.Span(node.Id)}, " +
                                  $"{batch}, {_family.GeometryField(context, node)}, {context.Workspace(Workspace(context.Graph, node))}" +
-                                 (node.Activation == Epilogue.Relu ? ", Activation.Relu);" : ");");
+                                 (node.Activation == Epilogue.Relu ? ", global::ModelGen.Kernels.Activation.Relu);" : ");");
             if (int8 == null)
             {
                 context.Line(convolution);
@@ -180,12 +180,12 @@ namespace ModelGen.Generator.Ops
             string dY = context.Span(node.Input(0)), dst = context.Span(node.Id), geometry = _family.GeometryField(context, node);
             if (Kind == _family.GradBias)
             {
-                context.Line($"Convolution.{_family.Kernel}BackwardBias<float>({dY}, {dst}, {context.Graph[node.Input(0)].Shape[0].ToCode(context.Batch)}, {geometry});");
+                context.Line($"global::ModelGen.Kernels.Convolution.{_family.Kernel}BackwardBias<float>({dY}, {dst}, {context.Graph[node.Input(0)].Shape[0].ToCode(context.Batch)}, {geometry});");
                 return;
             }
             bool input = Kind == _family.GradInput;
             string batch = (input ? node.Shape[0] : context.Graph[node.Input(1)].Shape[0]).ToCode(context.Batch);
-            context.Line($"Convolution.{_family.Kernel}Backward{(input ? "Input" : "Weight")}<float>({dY}, {context.Span(node.Input(1))}, {dst}, " +
+            context.Line($"global::ModelGen.Kernels.Convolution.{_family.Kernel}Backward{(input ? "Input" : "Weight")}<float>({dY}, {context.Span(node.Input(1))}, {dst}, " +
                          $"{batch}, {geometry}, {context.Workspace(Workspace(context.Graph, node))});");
         }
     }

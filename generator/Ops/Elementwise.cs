@@ -132,7 +132,7 @@ namespace ModelGen.Generator.Ops
         public override void Emit(CpuEmitContext context, Node node)
         {
             string columns = _info.LastAxis ? ", " + Format.Int(node.Shape.Last.Size) : "";
-            context.Line($"Elementwise.{OpsMethod}<float>({context.Span(node.Input(0))}{_info.Arguments(context, node, 1)}, {context.Span(node.Id)}{columns});");
+            context.Line($"global::ModelGen.Kernels.Elementwise.{OpsMethod}<float>({context.Span(node.Input(0))}{_info.Arguments(context, node, 1)}, {context.Span(node.Id)}{columns});");
         }
     }
 
@@ -150,7 +150,7 @@ namespace ModelGen.Generator.Ops
         public override void Emit(CpuEmitContext context, Node node)
         {
             string dy = context.Span(node.Input(0)), saved = context.Span(node.Input(1)), dx = context.Span(node.Id);
-            string method = "Elementwise." + _info.Kind + "Backward<float>";
+            string method = "global::ModelGen.Kernels.Elementwise." + _info.Kind + "Backward<float>";
             if (_info.LastAxis) context.Line($"{method}({dy}, {saved}, {dx}, {Format.Int(node.Shape.Last.Size)});");
             else context.Line($"{method}({dy}, {saved}{_info.Arguments(context, node, 2)}, {dx});");
         }
@@ -224,7 +224,7 @@ namespace ModelGen.Generator.Ops
         }
 
         public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Elementwise.PRelu<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Span(node.Id)}, {Format.Int(node.Geometry[0])}, {Format.Int(node.Geometry[1])});");
+            => context.Line($"global::ModelGen.Kernels.Elementwise.PRelu<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Span(node.Id)}, {Format.Int(node.Geometry[0])}, {Format.Int(node.Geometry[1])});");
     }
 
     /// <summary>PReLU's gradient for the input (PReluGrad) or the slopes (PReluWeightGrad); inputs: dy, x, slopes.</summary>
@@ -240,7 +240,7 @@ namespace ModelGen.Generator.Ops
         {
             string dx = Kind == OpKind.PReluGrad ? context.Span(node.Id) : "default";
             string dw = Kind == OpKind.PReluWeightGrad ? context.Span(node.Id) : "default";
-            context.Line($"Elementwise.PReluBackward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Span(node.Input(2))}, {dx}, {dw}, {Format.Int(node.Geometry[0])}, {Format.Int(node.Geometry[1])});");
+            context.Line($"global::ModelGen.Kernels.Elementwise.PReluBackward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Span(node.Input(2))}, {dx}, {dw}, {Format.Int(node.Geometry[0])}, {Format.Int(node.Geometry[1])});");
         }
     }
 }

@@ -60,7 +60,7 @@ namespace ModelGen.Generator.Ops
         }
 
         public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Embeddings.Gather<float>({context.IntSpan(node.Input(0))}, {context.ReadSpan(node.Input(1))}, {context.Span(node.Id)}, {Format.Int(node.Shape.Last.Size)});");
+            => context.Line($"global::ModelGen.Kernels.Embeddings.Gather<float>({context.IntSpan(node.Input(0))}, {context.ReadSpan(node.Input(1))}, {context.Span(node.Id)}, {Format.Int(node.Shape.Last.Size)});");
     }
 
     /// <summary>The table's gradient (inputs: dy, ids): a scatter-add of dy's rows, none into the padding row.</summary>
@@ -70,6 +70,6 @@ namespace ModelGen.Generator.Ops
         public override string Name => "embedding_grad";
 
         public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Embeddings.ScatterAdd<float>({context.IntSpan(node.Input(1))}, {context.ReadSpan(node.Input(0))}, {context.Span(node.Id)}, {Format.Int(node.Shape.Last.Size)}, {Format.Int(node.Geometry[0])});");
+            => context.Line($"global::ModelGen.Kernels.Embeddings.ScatterAdd<float>({context.IntSpan(node.Input(1))}, {context.ReadSpan(node.Input(0))}, {context.Span(node.Id)}, {Format.Int(node.Shape.Last.Size)}, {Format.Int(node.Geometry[0])});");
     }
 }

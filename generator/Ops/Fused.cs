@@ -46,21 +46,21 @@ namespace ModelGen.Generator.Ops
             bool weight = Kind == OpKind.FoldBatchNormWeight;
             string gamma = context.Span(node.Input(weight ? 1 : 0));
             context.Line("{");
-            context.Line($"    ReadOnlySpan<float> gamma = {gamma}, mean = {layer}.RunningMean.AsSpan(), variance = {layer}.RunningVar.AsSpan();");
-            if (weight) context.Line($"    ReadOnlySpan<float> w = {context.Span(node.Input(0))};");
-            else context.Line($"    ReadOnlySpan<float> beta = {context.Span(node.Input(1))}" + (node.Inputs.Count > 2 ? $", b = {context.Span(node.Input(2))};" : ";"));
-            context.Line($"    Span<float> d = {context.Span(node.Id)};");
-            context.Line($"    for (int o = 0; o < {Format.Int(channels)}; o++)");
+            context.Line($"    global::System.ReadOnlySpan<float> __gamma = {gamma}, __mean = {layer}.RunningMean.AsSpan(), __variance = {layer}.RunningVar.AsSpan();");
+            if (weight) context.Line($"    global::System.ReadOnlySpan<float> __w = {context.Span(node.Input(0))};");
+            else context.Line($"    global::System.ReadOnlySpan<float> __beta = {context.Span(node.Input(1))}" + (node.Inputs.Count > 2 ? $", __b = {context.Span(node.Input(2))};" : ";"));
+            context.Line($"    global::System.Span<float> __d = {context.Span(node.Id)};");
+            context.Line($"    for (int __o = 0; __o < {Format.Int(channels)}; __o++)");
             context.Line("    {");
-            context.Line($"        float scale = gamma[o] / MathF.Sqrt(variance[o] + {layer}.Eps);");
+            context.Line($"        float __scale = __gamma[__o] / global::System.MathF.Sqrt(__variance[__o] + {layer}.Eps);");
             if (weight)
             {
                 string per = Format.Int((int)(node.Shape.Count.Fixed / channels));
-                context.Line($"        for (int j = o * {per}; j < (o + 1) * {per}; j++) d[j] = w[j] * scale;");
+                context.Line($"        for (int __j = __o * {per}; __j < (__o + 1) * {per}; __j++) __d[__j] = __w[__j] * __scale;");
             }
             else
             {
-                context.Line($"        d[o] = ({(node.Inputs.Count > 2 ? "b[o]" : "0f")} - mean[o]) * scale + beta[o];");
+                context.Line($"        __d[__o] = ({(node.Inputs.Count > 2 ? "__b[__o]" : "0f")} - __mean[__o]) * __scale + __beta[__o];");
             }
             context.Line("    }");
             context.Line("}");

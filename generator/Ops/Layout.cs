@@ -125,7 +125,7 @@ namespace ModelGen.Generator.Ops
         {
             int x = node.Input(0);
             string dims = "stackalloc int[] { " + string.Join(", ", node.Geometry.Select(Format.Int)) + " }";
-            context.Line($"Layout.Permute<float>({context.Span(x)}, {context.ShapeOf(x)}, {dims}, {context.Span(node.Id)});");
+            context.Line($"global::ModelGen.Kernels.Layout.Permute<float>({context.Span(x)}, {context.ShapeOf(x)}, {dims}, {context.Span(node.Id)});");
         }
     }
 

@@ -57,7 +57,7 @@ namespace ModelGen.Generator.Ops
         public override void Emit(CpuEmitContext context, Node node)
         {
             Shape logits = context.Graph[node.Input(0)].Shape;
-            context.Line($"{context.Scalar(node.Id)} = Losses.CrossEntropyForward<float>({context.Span(node.Input(0))}, {context.IntSpan(node.Input(1))}, {logits[0].ToCode(context.Batch)}, {Format.Int(logits.Last.Size)}{Options(node)});");
+            context.Line($"{context.Scalar(node.Id)} = global::ModelGen.Kernels.Losses.CrossEntropyForward<float>({context.Span(node.Input(0))}, {context.IntSpan(node.Input(1))}, {logits[0].ToCode(context.Batch)}, {Format.Int(logits.Last.Size)}{Options(node)});");
         }
 
         /// <summary>", smoothing, ignoreIndex" for the kernels' overload with options, or nothing at the defaults.</summary>
@@ -73,7 +73,7 @@ namespace ModelGen.Generator.Ops
 
         public override void Emit(CpuEmitContext context, Node node)
         {
-            context.Line($"Losses.CrossEntropyBackward<float>({context.Span(node.Input(0))}, {context.IntSpan(node.Input(1))}, {node.Shape[0].ToCode(context.Batch)}, {Format.Int(node.Shape.Last.Size)}{CrossEntropyOp.Options(node)}, {context.Scalar(node.Input(2))}, {context.Span(node.Id)});");
+            context.Line($"global::ModelGen.Kernels.Losses.CrossEntropyBackward<float>({context.Span(node.Input(0))}, {context.IntSpan(node.Input(1))}, {node.Shape[0].ToCode(context.Batch)}, {Format.Int(node.Shape.Last.Size)}{CrossEntropyOp.Options(node)}, {context.Scalar(node.Input(2))}, {context.Span(node.Id)});");
         }
     }
 
@@ -107,7 +107,7 @@ namespace ModelGen.Generator.Ops
         }
 
         public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"{context.Scalar(node.Id)} = Losses.MseForward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))});");
+            => context.Line($"{context.Scalar(node.Id)} = global::ModelGen.Kernels.Losses.MseForward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))});");
     }
 
     /// <summary>d(MSE)/d(prediction) = 2(p - t)·g / n (inputs: prediction, target, output gradient).</summary>
@@ -117,6 +117,6 @@ namespace ModelGen.Generator.Ops
         public override string Name => "mse_grad";
 
         public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Losses.MseBackward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Scalar(node.Input(2))}, {context.Span(node.Id)});");
+            => context.Line($"global::ModelGen.Kernels.Losses.MseBackward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Scalar(node.Input(2))}, {context.Span(node.Id)});");
     }
 }

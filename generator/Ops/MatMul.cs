@@ -86,7 +86,7 @@ namespace ModelGen.Generator.Ops
             string n = Format.Int(node.Shape.Last.Size);
             string k = inner.ToCode(context.Batch);
             string bias = HasBias(node) ? ", bias: " + context.ReadSpan(node.Input(2)) : "";
-            string activation = node.Activation == Epilogue.Relu ? ", activation: Activation.Relu" : "";
+            string activation = node.Activation == Epilogue.Relu ? ", activation: global::ModelGen.Kernels.Activation.Relu" : "";
             // A fused residual add: C starts as the residual and the product accumulates onto it (C never aliases an input).
             string accumulate = node.Residual ? ", accumulate: true" : "";
             if (node.Residual) context.Line($"{context.Span(node.Input(node.Inputs.Count - 1))}.CopyTo({context.Span(node.Id)});");
@@ -97,7 +97,7 @@ namespace ModelGen.Generator.Ops
             // A weight of Forward is packed once (CompileOptions.PrepackWeights); Current() repacks it after a change.
             Node weight = context.Graph[node.Input(1)];
             string? packed = weight.Op == OpKind.Param ? context.Packed?.FieldOf(weight.Index, node.TransB) : null;
-            context.Line($"{indent}Gemm.{(packed == null ? "Multiply" : "MultiplyPacked")}({m}, {n}, {k},");
+            context.Line($"{indent}global::ModelGen.Kernels.Gemm.{(packed == null ? "Multiply" : "MultiplyPacked")}({m}, {n}, {k},");
             context.Line($"{indent}    {context.ReadSpan(node.Input(0))}, {Format.Int(a.Last.Size)}, {Bool(node.TransA)},");
             context.Line($"{indent}    {context.ReadSpan(node.Input(1))}, {Format.Int(b.Last.Size)}, {Bool(node.TransB)},"
                 + (packed == null ? "" : $" {packed}?.Current(),"));

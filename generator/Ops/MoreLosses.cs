@@ -118,7 +118,7 @@ namespace ModelGen.Generator.Ops
                 case OpKind.BCEWithLogits: call = $"BCEWithLogitsForward<float>({p}, {t})"; break;
                 default: call = $"KLDivForward<float>({p}, {t}, {context.Graph[node.Input(0)].Shape[0].ToCode(context.Batch)})"; break;
             }
-            context.Line($"{context.Scalar(node.Id)} = Losses.{call};");
+            context.Line($"{context.Scalar(node.Id)} = global::ModelGen.Kernels.Losses.{call};");
         }
     }
 
@@ -166,7 +166,7 @@ namespace ModelGen.Generator.Ops
                 case OpKind.KLDivGrad: call = $"KLDivBackward<float>({a}, {rows}, {context.Scalar(node.Input(1))}, {dst})"; break;
                 default: call = $"KLDivTargetBackward<float>({a}, {context.Span(node.Input(1))}, {rows}, {context.Scalar(node.Input(2))}, {dst})"; break;
             }
-            context.Line($"Losses.{call};");
+            context.Line($"global::ModelGen.Kernels.Losses.{call};");
         }
     }
 
@@ -206,7 +206,7 @@ namespace ModelGen.Generator.Ops
         public override void Emit(CpuEmitContext context, Node node)
         {
             Shape input = context.Graph[node.Input(0)].Shape;
-            context.Line($"{context.Scalar(node.Id)} = Losses.NllForward<float>({context.Span(node.Input(0))}, {context.IntSpan(node.Input(1))}, {input[0].ToCode(context.Batch)}, {Format.Int(input.Last.Size)});");
+            context.Line($"{context.Scalar(node.Id)} = global::ModelGen.Kernels.Losses.NllForward<float>({context.Span(node.Input(0))}, {context.IntSpan(node.Input(1))}, {input[0].ToCode(context.Batch)}, {Format.Int(input.Last.Size)});");
         }
     }
 
@@ -217,6 +217,6 @@ namespace ModelGen.Generator.Ops
         public override string Name => "nll_grad";
 
         public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Losses.NllBackward<float>({context.IntSpan(node.Input(0))}, {node.Shape[0].ToCode(context.Batch)}, {Format.Int(node.Shape.Last.Size)}, {context.Scalar(node.Input(1))}, {context.Span(node.Id)});");
+            => context.Line($"global::ModelGen.Kernels.Losses.NllBackward<float>({context.IntSpan(node.Input(0))}, {node.Shape[0].ToCode(context.Batch)}, {Format.Int(node.Shape.Last.Size)}, {context.Scalar(node.Input(1))}, {context.Span(node.Id)});");
     }
 }

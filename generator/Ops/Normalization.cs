@@ -41,7 +41,7 @@ namespace ModelGen.Generator.Ops
             Shape x = context.Graph[node.Input(0)].Shape;
             var (channels, spatial) = BatchNormOp.Layout(x);
             string layer = context.Layer(node.Layer);
-            context.Line($"Normalization.BatchNormStatistics<float>({context.Span(node.Input(0))}, {x[0].ToCode(context.Batch)}, {channels}, {spatial}, {context.Span(node.Id)}, " +
+            context.Line($"global::ModelGen.Kernels.Normalization.BatchNormStatistics<float>({context.Span(node.Input(0))}, {x[0].ToCode(context.Batch)}, {channels}, {spatial}, {context.Span(node.Id)}, " +
                          $"{layer}.Eps, {layer}.RunningMean.AsSpan(), {layer}.RunningVar.AsSpan(), {layer}.Momentum);");
             context.Line($"{layer}.NumBatchesTracked++;");
         }
@@ -68,7 +68,7 @@ namespace ModelGen.Generator.Ops
         public override void Emit(CpuEmitContext context, Node node)
         {
             var (channels, spatial) = BatchNormOp.Layout(node.Shape);
-            context.Line($"Normalization.BatchNormApply<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Span(node.Input(2))}, {context.Span(node.Input(3))}, " +
+            context.Line($"global::ModelGen.Kernels.Normalization.BatchNormApply<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Span(node.Input(2))}, {context.Span(node.Input(3))}, " +
                          $"{context.Span(node.Id)}, {node.Shape[0].ToCode(context.Batch)}, {channels}, {spatial});");
         }
     }
@@ -83,7 +83,7 @@ namespace ModelGen.Generator.Ops
         {
             var (channels, spatial) = BatchNormOp.Layout(node.Shape);
             string layer = context.Layer(node.Layer);
-            context.Line($"Normalization.BatchNormInference<float>({context.Span(node.Input(0))}, {layer}.RunningMean.AsSpan(), {layer}.RunningVar.AsSpan(), " +
+            context.Line($"global::ModelGen.Kernels.Normalization.BatchNormInference<float>({context.Span(node.Input(0))}, {layer}.RunningMean.AsSpan(), {layer}.RunningVar.AsSpan(), " +
                          $"{context.Span(node.Input(1))}, {context.Span(node.Input(2))}, {context.Span(node.Id)}, {node.Shape[0].ToCode(context.Batch)}, {channels}, {spatial}, {layer}.Eps);");
         }
     }
@@ -103,11 +103,11 @@ namespace ModelGen.Generator.Ops
             var (channels, spatial) = BatchNormOp.Layout(x);
             string batch = x[0].ToCode(context.Batch), dy = context.Span(node.Input(0)), dst = context.Span(node.Id);
             if (Kind == OpKind.BatchNormGradInput)
-                context.Line($"Normalization.BatchNormBackwardInput<float>({dy}, {context.Span(node.Input(1))}, {context.Span(node.Input(2))}, {context.Span(node.Input(3))}, {dst}, {batch}, {channels}, {spatial});");
+                context.Line($"global::ModelGen.Kernels.Normalization.BatchNormBackwardInput<float>({dy}, {context.Span(node.Input(1))}, {context.Span(node.Input(2))}, {context.Span(node.Input(3))}, {dst}, {batch}, {channels}, {spatial});");
             else if (Kind == OpKind.BatchNormGradGamma)
-                context.Line($"Normalization.BatchNormBackwardGamma<float>({dy}, {context.Span(node.Input(1))}, {context.Span(node.Input(2))}, {dst}, {batch}, {channels}, {spatial});");
+                context.Line($"global::ModelGen.Kernels.Normalization.BatchNormBackwardGamma<float>({dy}, {context.Span(node.Input(1))}, {context.Span(node.Input(2))}, {dst}, {batch}, {channels}, {spatial});");
             else
-                context.Line($"Normalization.BatchNormBackwardBeta<float>({dy}, {dst}, {batch}, {channels}, {spatial});");
+                context.Line($"global::ModelGen.Kernels.Normalization.BatchNormBackwardBeta<float>({dy}, {dst}, {batch}, {channels}, {spatial});");
         }
     }
 
@@ -134,7 +134,7 @@ namespace ModelGen.Generator.Ops
         public override void Emit(CpuEmitContext context, Node node)
         {
             string layer = context.Layer(node.Layer);
-            context.Line($"Normalization.DropoutMask<float>({layer}.Generator, {context.Span(node.Id)}, {layer}.P);");
+            context.Line($"global::ModelGen.Kernels.Normalization.DropoutMask<float>({layer}.Generator, {context.Span(node.Id)}, {layer}.P);");
         }
     }
 

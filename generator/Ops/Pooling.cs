@@ -43,7 +43,7 @@ namespace ModelGen.Generator.Ops
 
         /// <summary>The runtime call that pools <paramref name="node"/>'s input into its output.</summary>
         public static string Call(CpuEmitContext context, Node node)
-            => $"Pooling.{(node.Op == OpKind.MaxPool2d ? "MaxPool2d" : "AvgPool2d")}Forward<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, {node.Shape[0].ToCode(context.Batch)}, {PoolGeometry.Field(context, node)});";
+            => $"global::ModelGen.Kernels.Pooling.{(node.Op == OpKind.MaxPool2d ? "MaxPool2d" : "AvgPool2d")}Forward<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, {node.Shape[0].ToCode(context.Batch)}, {PoolGeometry.Field(context, node)});";
     }
 
     /// <summary>The gradient of pooling: max (inputs: output gradient, input, output) or average (input: output gradient).</summary>
@@ -59,9 +59,9 @@ namespace ModelGen.Generator.Ops
         {
             string batch = node.Shape[0].ToCode(context.Batch), geometry = PoolGeometry.Field(context, node);
             if (Kind == OpKind.MaxPool2dGrad)
-                context.Line($"Pooling.MaxPool2dBackward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Span(node.Input(2))}, {context.Span(node.Id)}, {batch}, {geometry});");
+                context.Line($"global::ModelGen.Kernels.Pooling.MaxPool2dBackward<float>({context.Span(node.Input(0))}, {context.Span(node.Input(1))}, {context.Span(node.Input(2))}, {context.Span(node.Id)}, {batch}, {geometry});");
             else
-                context.Line($"Pooling.AvgPool2dBackward<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, {batch}, {geometry});");
+                context.Line($"global::ModelGen.Kernels.Pooling.AvgPool2dBackward<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, {batch}, {geometry});");
         }
     }
 

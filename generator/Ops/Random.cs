@@ -29,6 +29,6 @@ namespace ModelGen.Generator.Ops
         }
 
         public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"lock (Rng.Default) Rng.Default.FillNormal({context.Span(node.Id)});");
+            => context.Line($"lock (global::ModelGen.Rng.Default) global::ModelGen.Rng.Default.FillNormal({context.Span(node.Id)});");
     }
 }

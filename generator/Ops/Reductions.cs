@@ -71,9 +71,9 @@ namespace ModelGen.Generator.Ops
             if (to.Rank == 0)
                 context.Line($"{context.Scalar(node.Id)} = global::System.Numerics.Tensors.TensorPrimitives.Sum<float>({context.Span(src)});");
             else if (to.Rank == 1 && from.Rank >= 2 && from.Last == to.Last)
-                context.Line($"Broadcasting.SumRows<float>({context.Span(src)}, {from.Rows.ToCode(context.Batch)}, {Format.Int(to.Last.Size)}, {context.Span(node.Id)}, false);");
+                context.Line($"global::ModelGen.Kernels.Broadcasting.SumRows<float>({context.Span(src)}, {from.Rows.ToCode(context.Batch)}, {Format.Int(to.Last.Size)}, {context.Span(node.Id)}, false);");
             else
-                context.Line($"Broadcasting.SumToShape<float>({context.Span(src)}, {context.ShapeOf(src)}, {context.Span(node.Id)}, {context.ShapeOf(node.Id)}, false);");
+                context.Line($"global::ModelGen.Kernels.Broadcasting.SumToShape<float>({context.Span(src)}, {context.ShapeOf(src)}, {context.Span(node.Id)}, {context.ShapeOf(node.Id)}, false);");
         }
     }
 
@@ -139,7 +139,7 @@ namespace ModelGen.Generator.Ops
         {
             int x = node.Input(0);
             string kernel = Kind == OpKind.SumAxis ? "SumAxis" : Kind == OpKind.MeanAxis ? "MeanAxis" : "MaxAxis";
-            context.Line($"Reductions.{kernel}<float>({context.Span(x)}, {context.Span(node.Id)}, {Extents(context, context.Graph[x].Shape, node.Geometry[0])});");
+            context.Line($"global::ModelGen.Kernels.Reductions.{kernel}<float>({context.Span(x)}, {context.Span(node.Id)}, {Extents(context, context.Graph[x].Shape, node.Geometry[0])});");
         }
 
         /// <summary>"outer, length, inner" of a shape around an axis, as C#.</summary>
@@ -168,11 +168,11 @@ namespace ModelGen.Generator.Ops
             string gradient = context.IsConst(dY) ? $"stackalloc float[] {{ {context.Scalar(dY)} }}" : context.Span(dY);
             if (Kind == OpKind.MaxAxisGrad)
             {
-                context.Line($"Reductions.MaxAxisBackward<float>({gradient}, {context.Span(node.Input(1))}, {context.Span(node.Input(2))}, {context.Span(node.Id)}, {extents});");
+                context.Line($"global::ModelGen.Kernels.Reductions.MaxAxisBackward<float>({gradient}, {context.Span(node.Input(1))}, {context.Span(node.Input(2))}, {context.Span(node.Id)}, {extents});");
                 return;
             }
             string scale = node.Value != 0 ? $"1f / ({node.Shape[axis].ToCode(context.Batch)})" : "1f";
-            context.Line($"Reductions.SumAxisBackward<float>({gradient}, {context.Span(node.Id)}, {extents}, {scale});");
+            context.Line($"global::ModelGen.Kernels.Reductions.SumAxisBackward<float>({gradient}, {context.Span(node.Id)}, {extents}, {scale});");
         }
     }
 }

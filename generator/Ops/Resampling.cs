@@ -25,7 +25,7 @@ namespace ModelGen.Generator.Ops
         }
 
         public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Resampling.AdaptiveAvgPool2dForward<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, {Images.Arguments(context, node)});");
+            => context.Line($"global::ModelGen.Kernels.Resampling.AdaptiveAvgPool2dForward<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, {Images.Arguments(context, node)});");
 
         /// <summary>Checks x is [N, C, H, W] and adds the pooling node.</summary>
         public static int Make(GraphTracer tracer, ExprSpec call, int x, string op, int output, bool global, string layer)
@@ -47,7 +47,7 @@ namespace ModelGen.Generator.Ops
         public override string Name => "adaptive_avg_pool2d_grad";
 
         public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Resampling.AdaptiveAvgPool2dBackward<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, {Images.Arguments(context, node)});");
+            => context.Line($"global::ModelGen.Kernels.Resampling.AdaptiveAvgPool2dBackward<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, {Images.Arguments(context, node)});");
     }
 
     /// <summary><c>Ops.GlobalAvgPool(x)</c>: [N, C, H, W] to [N, C], traced into a 1×1 adaptive pooling node.</summary>
@@ -117,7 +117,7 @@ namespace ModelGen.Generator.Ops
         }
 
         public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Resampling.UpsampleForward<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, {Images.Arguments(context, node)});");
+            => context.Line($"global::ModelGen.Kernels.Resampling.UpsampleForward<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, {Images.Arguments(context, node)});");
     }
 
     /// <summary>The gradient of Upsample (input: the output gradient).</summary>
@@ -127,7 +127,7 @@ namespace ModelGen.Generator.Ops
         public override string Name => "upsample_grad";
 
         public override void Emit(CpuEmitContext context, Node node)
-            => context.Line($"Resampling.UpsampleBackward<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, {Images.Arguments(context, node)});");
+            => context.Line($"global::ModelGen.Kernels.Resampling.UpsampleBackward<float>({context.Span(node.Input(0))}, {context.Span(node.Id)}, {Images.Arguments(context, node)});");
     }
 
     internal static class Images

@@ -309,8 +309,7 @@ namespace ModelGen.Generator.Parsing
         }
 
         /// <summary>A name as C# code must write it: '@' before a keyword.</summary>
-        internal static string EscapedIdentifier(string name)
-            => Microsoft.CodeAnalysis.CSharp.SyntaxFacts.GetKeywordKind(name) != Microsoft.CodeAnalysis.CSharp.SyntaxKind.None ? "@" + name : name;
+        internal static string EscapedIdentifier(string name) => Common.Format.Identifier(name);
 
         /// <summary>Parses a [Module] class on its own: the fields its generated members walk. Never throws.</summary>
         public static ModuleParseResult ParseModule(GeneratorAttributeSyntaxContext context, System.Threading.CancellationToken cancellation)
@@ -319,15 +318,18 @@ namespace ModelGen.Generator.Parsing
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
             var parser = new ModelParser(context.SemanticModel, cancellation);
             string hintName = HintNameOf(symbol);
+            if (!IsFirstAttributed(syntax, symbol, ModuleAttributeName))
+                return new ModuleParseResult(null, hintName, EquatableArray<LocationInfo>.Empty, EquatableArray<DiagnosticInfo>.Empty);
             try
             {
                 int origin = parser.Origin(syntax.Identifier.GetLocation());
                 parser.CheckClassShape(syntax, symbol);
+                parser.ReportCollisions(symbol, isModule: true);
                 if (HasAttribute(symbol, ModelAttributeName))
                     parser.Report(DiagnosticDescriptors.InvalidModel, syntax.Identifier.GetLocation(), symbol.Name, "a class is a [Model] or a [Module], not both");
                 var fields = HeldFields(symbol).Select(f => FieldOf(f, null)).ToEquatableArray();
                 string ns = symbol.ContainingNamespace.IsGlobalNamespace ? "" : symbol.ContainingNamespace.ToDisplayString();
-                var spec = parser._diagnostics.Count == 0 ? new ModuleSpec(ns, symbol.Name, AccessibilityOf(symbol), fields, origin) : null;
+                var spec = parser._diagnostics.Count == 0 && !DeclaresTwice(symbol) ? new ModuleSpec(ns, symbol.Name, AccessibilityOf(symbol), fields, origin) : null;
                 return new ModuleParseResult(spec, hintName, parser._locations.ToEquatableArray(), parser._diagnostics.ToEquatableArray());
             }
             catch (System.OperationCanceledException)

@@ -42,6 +42,7 @@ namespace ModelGen.Generator.Parsing
             var symbol = (INamedTypeSymbol)context.TargetSymbol;
             var parser = new ModelParser(context.SemanticModel, cancellation);
             string hintName = HintNameOf(symbol);
+            if (!IsFirstAttributed(syntax, symbol, ModelAttributeName)) return parser.Result(null, hintName);
             try
             {
                 ModelSpec? spec = parser.ParseModel(syntax, symbol);
@@ -62,8 +63,24 @@ namespace ModelGen.Generator.Parsing
         private ParseResult Result(ModelSpec? spec, string hintName)
             => new ParseResult(spec, hintName, _locations.ToEquatableArray(), _diagnostics.ToEquatableArray());
 
+        /// <summary>
+        /// The file name of a class's generated source: its full name without '@' (a hint name allows none), which
+        /// stays unique since <c>@event</c> and <c>event</c> are one name.
+        /// </summary>
         private static string HintNameOf(INamedTypeSymbol symbol)
-            => symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "").Replace('<', '_').Replace('>', '_') + ".g.cs";
+            => symbol.ToDisplayString(SymbolDisplayFormat.FullyQualifiedFormat).Replace("global::", "").Replace("@", "").Replace('<', '_').Replace('>', '_') + ".g.cs";
+
+        /// <summary>
+        /// Whether <paramref name="syntax"/> is the first declaration of the class that carries the attribute: partial
+        /// declarations that repeat it (already CS0579) would otherwise add the same source twice.
+        /// </summary>
+        private static bool IsFirstAttributed(TypeDeclarationSyntax syntax, INamedTypeSymbol symbol, string attribute)
+        {
+            SyntaxReference? first = symbol.GetAttributes()
+                .Where(a => a.AttributeClass?.ToDisplayString() == attribute && a.ApplicationSyntaxReference != null)
+                .Select(a => a.ApplicationSyntaxReference!).FirstOrDefault();
+            return first == null || (first.SyntaxTree == syntax.SyntaxTree && syntax.Span.Contains(first.Span));
+        }
 
         private int Origin(Location location)
         {
@@ -83,6 +100,7 @@ namespace ModelGen.Generator.Parsing
         {
             int classOrigin = Origin(syntax.Identifier.GetLocation());
             CheckClassShape(syntax, symbol);
+            if (ReportCollisions(symbol, isModule: false) || DeclaresTwice(symbol)) return null;
 
             // The model's object tree, as its constructor builds it at build time: every layer, in every block.
             IMethodSymbol? constructor = symbol.InstanceConstructors.FirstOrDefault(c => c.Parameters.Length == 0);
@@ -109,6 +127,10 @@ namespace ModelGen.Generator.Parsing
             else if (losses.Length == 1)
             {
                 loss = ParseMethod(losses[0], isLoss: true, forwardOutputs: System.Math.Max(1, OutputNamesOf(forwards[0].ReturnType).Count));
+                // Inputs and targets become parameters of one compiled method (ComputeGradients), so their names must differ.
+                foreach (IParameterSymbol target in losses[0].Parameters.Skip(1).Where(t => forwards[0].Parameters.Any(p => p.Name == t.Name)))
+                    Report(DiagnosticDescriptors.InvalidModel, LocationOf(target), symbol.Name,
+                        $"the [Loss] parameter '{target.Name}' has the name of a Forward input; compiled ComputeGradients and TrainStep take both, so rename one");
             }
 
             if (forward == null) return null;

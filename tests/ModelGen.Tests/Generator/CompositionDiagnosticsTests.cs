@@ -111,8 +111,8 @@ public class CompositionDiagnosticsTests
             """);
         Assert.Empty(result.ModelDiagnostics);
         Assert.Empty(result.CompilationErrors);
-        Assert.Contains("public (Tensor Logits, Tensor Features) Forward(Tensor x, Tensor y)", result.Sources["M.g.cs"]);
-        Assert.Contains("public float TrainStep(Tensor x, Tensor y, Tensor labels, IOptimizer optimizer)", result.Sources["M.g.cs"]);
+        Assert.Contains("public (global::ModelGen.Tensor Logits, global::ModelGen.Tensor Features) Forward(global::ModelGen.Tensor x, global::ModelGen.Tensor y)", result.Sources["M.g.cs"]);
+        Assert.Contains("public float TrainStep(global::ModelGen.Tensor x, global::ModelGen.Tensor y, global::ModelGen.Tensor labels, global::ModelGen.Optim.IOptimizer optimizer)", result.Sources["M.g.cs"]);
         Assert.Contains("@blocks.1.fc", result.Sources["M.g.cs"]);
     }
 

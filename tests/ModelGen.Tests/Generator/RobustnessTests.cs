@@ -152,3 +152,79 @@ public class InternalErrorTests
         Assert.Contains("KeyNotFoundException", diagnostic.Args[2]);
     }
 }
+
+/// <summary>
+/// Names the user is free to choose, which generated code once captured, dropped or clashed with (issue 14), and the
+/// failures the fuzzer (FuzzTests) found, each as its smallest source: the generated code compiles, or nothing is generated.
+/// </summary>
+public class UserNameTests
+{
+    private const string Loss = " [Loss] public Tensor L(Tensor o, [Shape(\"B\")] Tensor y) => CrossEntropy(o, y);";
+
+    public static TheoryData<string> Sources => new()
+    {
+        "[Model] public partial class @event { readonly Linear fc = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc.Forward(x);" + Loss + " }",
+        "[Model] public partial class M { readonly Linear @class = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => @class.Forward(x);" + Loss + " }",
+        "[Model] public partial class M { readonly Linear seed = new(4, 4), rng = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => rng.Forward(Relu(seed.Forward(x)));" + Loss + " }",
+        "[Model] public partial class M { readonly Linear fc = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor b, [Shape(\"B\", 4)] Tensor d) => fc.Forward(b + d);" + Loss + " }",
+        "[Model] public partial class M { readonly Linear fc = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor B) => fc.Forward(B); [Loss] public Tensor L(Tensor o, [Shape(\"B\")] Tensor optimizer) => CrossEntropy(o, optimizer); }",
+        "[Model] public partial class M { readonly Linear fc = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor MaxBatch) => fc.Forward(MaxBatch); [Loss] public Tensor L(Tensor o, [Shape(\"B\")] Tensor loss) => CrossEntropy(o, loss); }",
+        "[Model] public partial class M { readonly Linear fc = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor @return, [Shape(\"B\", 4)] Tensor _output) => fc.Forward(@return * _output);" + Loss + " }",
+        "[Model] public partial class M { readonly Linear Tensor = new(4, 4), Unsafe = new(4, 4), MathF = new(4, 4), Gemm = new(4, 3); public ModelGen.Tensor Forward([Shape(\"B\", 4)] ModelGen.Tensor x) => Gemm.Forward(Relu(MathF.Forward(Relu(Unsafe.Forward(Relu(Tensor.Forward(x))))))); }",
+        "namespace Models { [Model] public partial class System { readonly Linear fc = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc.Forward(x);" + Loss + " } }",
+        "[Model] public partial class IModel { readonly Linear fc = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc.Forward(x);" + Loss + " }",
+        "namespace ModelGen.User { [Model] public partial class Graphs { readonly Linear fc = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc.Forward(x);" + Loss + " } }",
+        "namespace N.@class { [Model] public partial class M { readonly Linear fc = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc.Forward(x);" + Loss + " } }",
+        "[Module] public partial class @event { readonly Linear rng = new(4, 4); public Tensor Forward(Tensor x) => Relu(rng.Forward(x)); }\n" +
+        "[Model] public partial class M { readonly @event seed = new(); readonly Linear fc = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc.Forward(seed.Forward(x));" + Loss + " }",
+    };
+
+    public static TheoryData<string> Found => new()
+    {
+        // Found by the fuzzer: a field declared twice mid-edit (CS0102) made every generated use of it ambiguous (CS0229).
+        "[Model] public partial class M { readonly Linear fc = new(4, 3); readonly Linear fc = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc.Forward(x); }",
+        "[Module] public partial class Block { readonly Linear fc = new(4, 4); readonly Linear fc = new(4, 4); public Tensor Forward(Tensor x) => fc.Forward(x); }",
+        // [Model] on two partial declarations (CS0579) once added the same source twice, and the generator threw.
+        "[Model] public partial class M { readonly Linear fc = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc.Forward(x); }\n[Model] public partial class M { }",
+        // A huge literal as a size: buffers of more than int.MaxValue elements (CS1503 long to int); now MG0009.
+        "[Model] public partial class M { readonly Linear fc = new(4, 3); public Tensor Forward([Shape(2147483647, 4)] Tensor x) => fc.Forward(x); }",
+        // A target renamed like an input: ComputeGradients(Tensor x, Tensor x) (CS0100); now MG0008 at the target.
+        "[Model] public partial class M { readonly Linear fc = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc.Forward(x); [Loss] public Tensor L(Tensor o, [Shape(\"B\")] Tensor x) => CrossEntropy(o, x); }",
+    };
+
+    [Theory]
+    [MemberData(nameof(Sources))]
+    [MemberData(nameof(Found))]
+    public void UserName_GeneratedCodeCompiles(string body)
+    {
+        var compilation = GeneratorHarness.Compilation(GeneratorHarness.Usings + body);
+        GeneratorDriver driver = GeneratorHarness.Driver().RunGeneratorsAndUpdateCompilation(compilation, out Compilation output, out var diagnostics);
+        GeneratorDriverRunResult run = driver.GetRunResult();
+        Assert.All(run.Results, r => Assert.Null(r.Exception));
+        Assert.DoesNotContain(diagnostics, d => d.Id == "MG9999" || d.Id == "CS8785");
+        foreach (SyntaxTree tree in run.GeneratedTrees)
+            Assert.Empty(output.GetSemanticModel(tree).GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error));
+        // The hint name drops '@' (a hint name allows none); the user's own mistakes stay the compiler's to report.
+        Assert.All(run.GeneratedTrees, t => Assert.DoesNotContain("@", Path.GetFileName(t.FilePath)));
+    }
+
+    /// <summary>Each name case is correct code: it generates its model and the whole compilation has no error.</summary>
+    [Theory]
+    [MemberData(nameof(Sources))]
+    public void UserName_GeneratesAndCompiles(string body)
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Usings + body);
+        Assert.Empty(result.GeneratorDiagnostics);
+        Assert.Empty(result.CompilationErrors);
+        Assert.NotEmpty(result.Sources);
+    }
+
+    [Fact]
+    public void KeywordClassName_HintNameWithoutAt_ClassEscaped()
+    {
+        GeneratorHarness.Result result = GeneratorHarness.Run(GeneratorHarness.Usings +
+            "[Model] public partial class @event { readonly Linear fc = new(4, 3); public Tensor Forward([Shape(\"B\", 4)] Tensor x) => fc.Forward(x); }");
+        Assert.Empty(result.CompilationErrors);
+        Assert.Contains("partial class @event : global::ModelGen.IModel", result.Sources["event.g.cs"]);
+    }
+}
