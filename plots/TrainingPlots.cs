@@ -71,6 +71,9 @@ public static class TrainingPlots
         var line = plot.Add.Scatter(steps, log ? rates.Select(Math.Log10).ToArray() : rates);
         line.MarkerSize = 0;
         line.LineWidth = 2;
+        // A rate holds for a whole step: draw stairs, not slopes between steps.
+        line.ConnectStyle = ConnectStyle.StepHorizontal;
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
         if (log)
         {
             plot.Axes.Left.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic
@@ -107,8 +110,10 @@ public static class TrainingPlots
         var plot = new Plot();
         var heatmap = plot.Add.Heatmap(values);
         heatmap.Colormap = new ScottPlot.Colormaps.Viridis();
-        // Cell (i, j) is centred on x = j, y = classes − 1 − i, so that row 0 is drawn at the top, as scikit-learn does.
-        heatmap.Extent = new CoordinateRect(-0.5, classes - 0.5, -0.5, classes - 0.5);
+        // Cell (i, j) is centred on x = j, y = classes − 1 − i (row 0 at the top, as scikit-learn draws it). With
+        // centred cells, ScottPlot's extent runs from the first cell's centre to the last one's.
+        heatmap.CellAlignment = Alignment.MiddleCenter;
+        heatmap.Extent = new CoordinateRect(0, classes - 1, 0, classes - 1);
         plot.Add.ColorBar(heatmap);
         for (int i = 0; i < classes; i++)
             for (int j = 0; j < classes; j++)

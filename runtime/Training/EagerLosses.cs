@@ -59,19 +59,21 @@ public static class EagerLosses
             throw new ArgumentException($"The teacher's logits must match the student's {studentLogits.DType} {Tensor.FormatShape(studentLogits.ShapeSpan)}.", nameof(teacherLogits));
         if (!(temperature > 0)) throw new ArgumentOutOfRangeException(nameof(temperature), temperature, "The temperature must be positive.");
         if (!(alpha >= 0 && alpha <= 1)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must be in [0, 1].");
-        float t = (float)temperature;
-        Tensor softTargets = Ops.Softmax(teacherLogits.Detach() / t);
-        Tensor soft = Ops.KLDiv(Ops.LogSoftmax(studentLogits / t), softTargets) * (t * t);
+        DType dtype = studentLogits.DType;
+        Tensor inverseT = Constant(dtype, 1 / temperature);
+        Tensor softTargets = Ops.Softmax(teacherLogits.Detach() * inverseT);
+        Tensor soft = Ops.KLDiv(Ops.LogSoftmax(studentLogits * inverseT), softTargets) * Constant(dtype, temperature * temperature);
         if (alpha == 0) return soft;
         Tensor hard = Ops.CrossEntropy(studentLogits, labels);
-        return alpha == 1 ? hard : hard * (float)alpha + soft * (float)(1 - alpha);
+        return alpha == 1 ? hard : hard * Constant(dtype, alpha) + soft * Constant(dtype, 1 - alpha);
     }
 
     /// <summary>λ·CE(logits, labelsA) + (1 − λ)·CE(logits, labelsB): the loss of a <see cref="Mixup"/> or <see cref="CutMix"/> batch.</summary>
     public static Tensor MixedCrossEntropy(Tensor logits, Tensor labelsA, Tensor labelsB, double lambda)
     {
         if (!(lambda >= 0 && lambda <= 1)) throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "lambda must be in [0, 1].");
-        return Ops.CrossEntropy(logits, labelsA) * (float)lambda + Ops.CrossEntropy(logits, labelsB) * (float)(1 - lambda);
+        ArgumentNullException.ThrowIfNull(logits);
+        return Ops.CrossEntropy(logits, labelsA) * Constant(logits.DType, lambda) + Ops.CrossEntropy(logits, labelsB) * Constant(logits.DType, 1 - lambda);
     }
 
     /// <summary>The loss of a mixed batch: <see cref="MixedCrossEntropy(Tensor, Tensor, Tensor, double)"/> with its labels and λ.</summary>
@@ -94,6 +96,10 @@ public static class EagerLosses
             if ((uint)label >= (uint)classes) throw new ArgumentOutOfRangeException(nameof(labels), label, $"A label is outside [0, {classes}).");
         return (logits.Size(0), classes);
     }
+
+    // A 0-d constant in the logits' dtype: the float operators would round a float64 loss's weights to float32.
+    private static Tensor Constant(DType dtype, double value) =>
+        dtype == DType.Float64 ? Tensor.FromArray(new[] { value }) : Tensor.FromArray(new[] { (float)value });
 
     private static void Set(Tensor tensor, int index, double value)
     {

@@ -98,7 +98,7 @@ public sealed class ProgressReporter : ICallback
             _plain.WriteLine(line);
             _plain.Flush();
         }
-        _live?.EndEpoch(line);
+        _live?.EndEpoch(record);
     }
 
     /// <inheritdoc/>
@@ -156,10 +156,14 @@ public sealed class ProgressReporter : ICallback
                 $"epoch {epoch}/{_plan.Epochs} step {step}/{_plan.BatchesPerEpoch} loss {loss:F4} {samplesPerSecond:N0} samples/s");
         }
 
-        public void EndEpoch(string line)
+        public void EndEpoch(EpochRecord record)
         {
             if (_epoch is null) return;
-            _epoch.Description = Markup.Escape(line);
+            // Short enough for an 80-column terminal with the bar beside it: the loss and the metrics, 4 digits each.
+            var summary = new System.Text.StringBuilder();
+            summary.Append(CultureInfo.InvariantCulture, $"epoch {record.Epoch}/{_plan.Epochs} loss {record.TrainLoss:G4}");
+            foreach (var (name, value) in record.Metrics) summary.Append(CultureInfo.InvariantCulture, $" {name} {value:G4}");
+            _epoch.Description = Markup.Escape(summary.ToString());
             _epoch.Value = _epoch.MaxValue;
             _epoch.StopTask();
         }
