@@ -155,6 +155,22 @@ public class TrainerTests
     }
 
     [Fact]
+    public void PlateauScheduler_ReducesTheRateAfterPatienceFlatEpochs()
+    {
+        // patience 1: the second epoch without improvement (epoch 3) halves the rate, which epoch 4 then uses.
+        double[] metric = [1.0, 1.0, 1.0, 1.0, 1.0];
+        var optimizer = new Sgd([new Parameter("w", Tensor.Zeros(1))], lr: 0.8);
+        var plateau = new PlateauSchedulerCallback(new ReduceLROnPlateau(optimizer, factor: 0.5, patience: 1));
+        var history = new Trainer(new DataLoader(Tiny(), 5, shuffle: false), (x, y) => 0f)
+        {
+            Optimizer = optimizer,
+            Evaluate = epoch => new Dictionary<string, double> { ["val_loss"] = metric[epoch - 1] },
+            Callbacks = [plateau],
+        }.Fit(epochs: 5);
+        Assert.Equal([0.8, 0.8, 0.8, 0.4, 0.4], history.Series("lr").Select(r => Math.Round(r, 12)));
+    }
+
+    [Fact]
     public void Callbacks_ReceiveEventsInOrder()
     {
         var log = new List<string>();
