@@ -24,7 +24,11 @@ public interface ICallback
     /// <summary>Called after an epoch's evaluation, with the epoch's record (already in the history).</summary>
     void OnEpochEnd(Trainer trainer, EpochRecord record) { }
 
-    /// <summary>Called once when training ends, normally or because a callback asked to stop.</summary>
+    /// <summary>
+    /// Called once when training ends: normally, because a callback asked to stop, or because the step, a transform,
+    /// the evaluation or a callback threw (then <see cref="TrainingHistory.StopReason"/> names the error, which
+    /// <see cref="Trainer.Fit"/> rethrows afterwards).
+    /// </summary>
     void OnTrainEnd(Trainer trainer, TrainingHistory history) { }
 }
 

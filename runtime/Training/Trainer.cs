@@ -102,11 +102,23 @@ public sealed class Trainer
         _stopReason = null;
         var plan = new TrainingPlan(epochs, _loader.BatchesPerEpoch, _loader.BatchSize);
         foreach (var callback in Callbacks) callback.OnTrainStart(this, plan);
-        for (int epoch = 1; epoch <= epochs && _stopReason is null; epoch++)
+        try
         {
-            CurrentEpoch = epoch;
-            history.AddEpoch(RunEpoch(epoch, history));
-            foreach (var callback in Callbacks) callback.OnEpochEnd(this, history.Epochs[^1]);
+            for (int epoch = 1; epoch <= epochs && _stopReason is null; epoch++)
+            {
+                CurrentEpoch = epoch;
+                history.AddEpoch(RunEpoch(epoch, history));
+                foreach (var callback in Callbacks) callback.OnEpochEnd(this, history.Epochs[^1]);
+            }
+        }
+        catch (Exception error)
+        {
+            // The callbacks still hear the end (a live display must give the terminal back) before the error propagates.
+            RequestStop($"failed in epoch {CurrentEpoch}: {error.GetType().Name}: {error.Message}");
+            history.StoppedEarly = true;
+            history.StopReason = _stopReason;
+            foreach (var callback in Callbacks) callback.OnTrainEnd(this, history);
+            throw;
         }
         history.StoppedEarly = _stopReason is not null && history.Epochs.Count < epochs;
         history.StopReason = _stopReason;

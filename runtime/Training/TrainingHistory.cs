@@ -26,7 +26,7 @@ public sealed record EpochRecord(int Epoch, double TrainLoss, IReadOnlyDictionar
             $"Epoch {Epoch} has no metric '{name}'; it has loss, lr{string.Concat(Metrics.Keys.Select(k => ", " + k))}.");
     }
 
-    /// <summary>One line of <c>key=value</c> pairs (invariant culture), as <see cref="ProgressReporter"/> prints in plain mode.</summary>
+    /// <summary>One line of <c>key=value</c> pairs (invariant culture): epoch, loss, the metrics, lr and time.</summary>
     public override string ToString()
     {
         var line = new System.Text.StringBuilder();

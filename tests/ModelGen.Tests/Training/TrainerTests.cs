@@ -180,6 +180,20 @@ public class TrainerTests
     }
 
     [Fact]
+    public void Fit_StepThrows_CallbacksHearTheEndThenTheErrorPropagates()
+    {
+        var log = new List<string>();
+        int steps = 0;
+        var trainer = new Trainer(new DataLoader(Tiny(), 4, shuffle: false), (x, y) => ++steps == 5 ? throw new InvalidOperationException("boom") : 1f)
+        {
+            Callbacks = [new RecordingCallback(log)],
+        };
+        var error = Assert.Throws<InvalidOperationException>(() => trainer.Fit(epochs: 3));
+        Assert.Equal("boom", error.Message);
+        Assert.Equal(["start 3x3", "epoch 1", "batch 1.0 n=4", "batch 1.1 n=4", "batch 1.2 n=2", "end 1", "epoch 2", "batch 2.0 n=4", "done 1"], log);
+    }
+
+    [Fact]
     public void Fit_CompiledMnistMlpSameSeeds_IdenticalRunsThatLearn()
     {
         Dataset train = SyntheticDigits.Generate(512, seed: 5), eval = SyntheticDigits.Generate(256, seed: 6);
