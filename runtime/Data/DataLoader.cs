@@ -8,7 +8,7 @@ namespace ModelGen.Data;
 public sealed class DataLoader
 {
     private readonly Dataset _data;
-    private readonly BatchSampler _sampler;
+    private readonly Func<int, BatchSampler.EpochBatches> _epochBatches;
     private readonly Tensor _features;
     private readonly Tensor _labels;
 
@@ -24,18 +24,40 @@ public sealed class DataLoader
         if (sampleSize != data.FeatureCount)
             throw new ArgumentException($"A sample shape of [{string.Join(", ", sampleShape)}] holds {sampleSize} values, but each sample has {data.FeatureCount} features.", nameof(sampleShape));
         _data = data;
-        _sampler = new BatchSampler(data.Count, batchSize, shuffle, seed, dropLast);
+        var sampler = new BatchSampler(data.Count, batchSize, shuffle, seed, dropLast);
+        _epochBatches = sampler.GetEpoch;
+        BatchSize = batchSize;
+        BatchesPerEpoch = sampler.BatchesPerEpoch;
         _features = Tensor.CreateBuffer(DType.Float32, batchSize * data.FeatureCount, [batchSize, .. sampleShape]);
         _labels = Tensor.CreateBuffer(DType.Int32, batchSize, batchSize);
     }
 
+    /// <summary>
+    /// Creates a loader whose epochs are the draws of <paramref name="sampler"/> (PyTorch's
+    /// <c>DataLoader(data, batch_size, sampler=WeightedRandomSampler(...))</c>), cut into batches of
+    /// <paramref name="batchSize"/>. Sample shapes as in the other constructor.
+    /// </summary>
+    public DataLoader(Dataset data, int batchSize, WeightedRandomSampler sampler, bool dropLast = false, int[]? sampleShape = null)
+        : this(data, batchSize, shuffle: false, seed: 0, dropLast, sampleShape)
+    {
+        ArgumentNullException.ThrowIfNull(sampler);
+        if (sampler.Weights.Count != data.Count)
+            throw new ArgumentException($"The sampler has {sampler.Weights.Count} weights for {data.Count} samples.", nameof(sampler));
+        int batches = dropLast ? sampler.SampleCount / batchSize : (sampler.SampleCount + batchSize - 1) / batchSize;
+        BatchesPerEpoch = batches;
+        _epochBatches = epoch => new BatchSampler.EpochBatches(sampler.GetEpoch(epoch), batchSize, batches);
+    }
+
     /// <summary>How many batches one epoch has.</summary>
-    public int BatchesPerEpoch => _sampler.BatchesPerEpoch;
+    public int BatchesPerEpoch { get; }
+
+    /// <summary>The size of every batch but possibly the last.</summary>
+    public int BatchSize { get; }
 
     /// <summary>The batches of epoch <paramref name="epoch"/>: features [n, ...sample shape] and Int32 labels [n].</summary>
     public IEnumerable<(Tensor Features, Tensor Labels)> Epoch(int epoch)
     {
-        var batches = _sampler.GetEpoch(epoch);
+        var batches = _epochBatches(epoch);
         for (int b = 0; b < batches.Count; b++)
         {
             ReadOnlyMemory<int> indices = batches[b];
