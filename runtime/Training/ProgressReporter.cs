@@ -18,7 +18,7 @@ public sealed class ProgressReporter : ICallback
     private readonly Stopwatch _epochWatch = new();
     private TrainingPlan _plan;
     private int _samples, _steps;
-    private double _lastLoss;
+    private double _lastLoss, _trainSeconds;
     private LiveDisplay? _live;
 
     /// <summary>Chooses live or plain output from the console (see <see cref="ShouldUsePlainOutput"/>).</summary>
@@ -76,6 +76,7 @@ public sealed class ProgressReporter : ICallback
     {
         _samples = 0;
         _steps = 0;
+        _trainSeconds = 0;
         _epochWatch.Restart();
         _live?.StartEpoch(epoch);
     }
@@ -86,6 +87,7 @@ public sealed class ProgressReporter : ICallback
         _samples += batch.Samples;
         _steps++;
         _lastLoss = batch.Loss;
+        _trainSeconds = _epochWatch.Elapsed.TotalSeconds;
         _live?.Step(batch.Epoch, _steps, _lastLoss, SamplesPerSecond());
     }
 
@@ -111,8 +113,8 @@ public sealed class ProgressReporter : ICallback
         else _console?.MarkupLine($"[yellow]stopped:[/] {Markup.Escape(history.StopReason)}");
     }
 
-    // Samples per second of training steps only (evaluation excluded), over the epoch so far.
-    private double SamplesPerSecond() => _epochWatch.Elapsed.TotalSeconds > 0 ? _samples / _epochWatch.Elapsed.TotalSeconds : 0;
+    // Samples per second of the training steps only: the clock stops at the last batch, before evaluation.
+    private double SamplesPerSecond() => _trainSeconds > 0 ? _samples / _trainSeconds : 0;
 
     /// <summary>
     /// Spectre's progress display wants to own the thread that drives it, while a callback is called from the

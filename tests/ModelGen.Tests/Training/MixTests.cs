@@ -88,6 +88,28 @@ public class MixTests
     }
 
     [Fact]
+    public void MixupAndCutMix_SameSeed_SameBatches()
+    {
+        (float[], int[], double) Run(Func<Tensor, Tensor, MixedBatch> mix)
+        {
+            var features = Tensor.FromArray(Enumerable.Range(0, 8 * 64).Select(i => (float)(i % 17)).ToArray(), 8, 64);
+            var mixed = mix(features, Tensor.FromArray(Enumerable.Range(0, 8).ToArray(), 8));
+            return (features.ToArray(), mixed.LabelsB.ToArrayInt32(), mixed.Lambda);
+        }
+        // Tuples compare arrays by reference, so each part is compared on its own.
+        void AssertSame((float[], int[], double) a, (float[], int[], double) b)
+        {
+            Assert.Equal(a.Item1, b.Item1);
+            Assert.Equal(a.Item2, b.Item2);
+            Assert.Equal(a.Item3, b.Item3);
+        }
+        AssertSame(Run(new Mixup(0.4, seed: 6).Apply), Run(new Mixup(0.4, seed: 6).Apply));
+        var first = Run(new CutMix(1.0, seed: 6).Apply);
+        AssertSame(first, Run(new CutMix(1.0, seed: 6).Apply));
+        Assert.NotEqual(first.Item3, Run(new CutMix(1.0, seed: 7).Apply).Item3);
+    }
+
+    [Fact]
     public void MixedCrossEntropy_IsTheLambdaWeightedSum_AndItsGradientChecks()
     {
         var rng = new Rng(5);

@@ -50,6 +50,22 @@ public class ProgressAndPlotTests
     }
 
     [Fact]
+    public void PlainMode_SamplesPerSecond_LeavesEvaluationTimeOut()
+    {
+        // 10 samples through trivial steps, then an evaluation of 300 ms: counted in, the rate would be below 34/s.
+        var output = new StringWriter();
+        new Trainer(new DataLoader(TrainerTests.Tiny(), 5, shuffle: false), (x, y) => 0f)
+        {
+            Evaluate = _ => { Thread.Sleep(300); return new Dictionary<string, double>(); },
+            Callbacks = [new ProgressReporter(output)],
+        }.Fit(epochs: 1);
+        string rate = output.ToString().Split(' ').Single(f => f.StartsWith("samples_per_s=", StringComparison.Ordinal));
+        Assert.True(double.Parse(rate["samples_per_s=".Length..], CultureInfo.InvariantCulture) > 200, rate);
+        string time = output.ToString().Split(' ').Single(f => f.StartsWith("time=", StringComparison.Ordinal)).Trim();
+        Assert.True(double.Parse(time["time=".Length..^1], CultureInfo.InvariantCulture) >= 0.3, time);   // the epoch's time includes it
+    }
+
+    [Fact]
     public void PlainMode_EarlyStop_EndsWithTheReason()
     {
         var output = new StringWriter();

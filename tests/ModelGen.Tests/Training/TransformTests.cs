@@ -176,6 +176,13 @@ public class TransformTests
     }
 
     [Fact]
+    public void RandomCropAndFlip_SameSeed_SameOutput()
+    {
+        AssertDeterministic(seed => new RandomCrop(8, padding: 2, seed: seed));
+        AssertDeterministic(seed => new RandomHorizontalFlip(0.5, seed: seed));
+    }
+
+    [Fact]
     public void ImageBatch_ReadsFlatSquareBatches_AndRefusesOthers()
     {
         Assert.Equal(new ImageBatch(5, 1, 28, 28), ImageBatch.Of(Tensor.Zeros(5, 784)));
