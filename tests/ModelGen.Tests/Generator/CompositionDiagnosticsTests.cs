@@ -6,19 +6,9 @@ namespace ModelGen.Tests.Generator;
 /// <summary>Diagnostics of composed models: each at the exact span inside the block, naming the instance and the call that led there.</summary>
 public class CompositionDiagnosticsTests
 {
+    /// <summary>One error at the span, and no source for the model M (its blocks still get theirs).</summary>
     private static void AssertSingle(string markedSource, string id, string message)
-    {
-        int start = markedSource.IndexOf("[|", StringComparison.Ordinal);
-        int end = markedSource.IndexOf("|]", StringComparison.Ordinal) - 2;
-        string source = GeneratorHarness.Usings + markedSource.Replace("[|", "").Replace("|]", "");
-        GeneratorHarness.Result result = GeneratorHarness.Run(source);
-        Diagnostic diagnostic = Assert.Single(result.ModelDiagnostics);
-        Assert.Equal(id, diagnostic.Id);
-        Assert.Equal(start + GeneratorHarness.Usings.Length, diagnostic.Location.SourceSpan.Start);
-        Assert.Equal(end - start, diagnostic.Location.SourceSpan.Length);
-        Assert.Equal(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.DoesNotContain(result.Sources.Keys, k => k.StartsWith("M.", StringComparison.Ordinal));
-    }
+        => Assert.DoesNotContain(GeneratorHarness.AssertSingleError(markedSource, id, message).Sources.Keys, k => k.StartsWith("M.", StringComparison.Ordinal));
 
     private const string Block = """
         [Module]

@@ -46,6 +46,24 @@ public static class GeneratorHarness
             output.GetDiagnostics().Where(d => d.Severity == DiagnosticSeverity.Error).ToImmutableArray());
     }
 
+    /// <summary>
+    /// Runs a source whose one error span is marked [| |] (after <see cref="Usings"/>) and asserts that the generator
+    /// reports exactly one model error, there, with this id, message and help link; returns the run for more checks.
+    /// </summary>
+    public static Result AssertSingleError(string markedSource, string id, string message)
+    {
+        int start = markedSource.IndexOf("[|", StringComparison.Ordinal);
+        int end = markedSource.IndexOf("|]", StringComparison.Ordinal) - 2;
+        Result result = Run(Usings + markedSource.Replace("[|", "").Replace("|]", ""));
+        Diagnostic diagnostic = Xunit.Assert.Single(result.ModelDiagnostics);
+        Xunit.Assert.Equal(id, diagnostic.Id);
+        Xunit.Assert.Equal(start + Usings.Length, diagnostic.Location.SourceSpan.Start);
+        Xunit.Assert.Equal(end - start, diagnostic.Location.SourceSpan.Length);
+        Xunit.Assert.Equal(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
+        Xunit.Assert.Equal($"docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri);
+        return result;
+    }
+
     public sealed record Result(Dictionary<string, string> Sources, ImmutableArray<Diagnostic> GeneratorDiagnostics, ImmutableArray<Diagnostic> CompilationErrors)
     {
         /// <summary>The model's errors from the generator (lint warnings are in <see cref="Lints"/>).</summary>

@@ -10,19 +10,7 @@ namespace ModelGen.Tests.Generator;
 public class UnsupportedConstructDiagnosticsTests
 {
     private static void AssertSingle(string markedSource, string id, string message)
-    {
-        int start = markedSource.IndexOf("[|", StringComparison.Ordinal);
-        int end = markedSource.IndexOf("|]", StringComparison.Ordinal) - 2;
-        string source = GeneratorHarness.Usings + markedSource.Replace("[|", "").Replace("|]", "");
-        GeneratorHarness.Result result = GeneratorHarness.Run(source);
-        Diagnostic diagnostic = Assert.Single(result.ModelDiagnostics);
-        Assert.Equal(id, diagnostic.Id);
-        Assert.Equal(start + GeneratorHarness.Usings.Length, diagnostic.Location.SourceSpan.Start);
-        Assert.Equal(end - start, diagnostic.Location.SourceSpan.Length);
-        Assert.Equal(message, diagnostic.GetMessage(System.Globalization.CultureInfo.InvariantCulture));
-        Assert.Equal($"docs/diagnostics/{id}.md", diagnostic.Descriptor.HelpLinkUri);
-        Assert.Empty(result.Sources);
-    }
+        => Assert.Empty(GeneratorHarness.AssertSingleError(markedSource, id, message).Sources);
 
     private static string Model(string forwardBody, string members = "") => $$"""
         [Model]
