@@ -41,12 +41,8 @@ public static partial class SafeTensors
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(sourceName);
-        if (stream.CanSeek) return ReadSeekable(stream, sourceName);
         // The checks need the total length before the header is read.
-        var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        copy.Position = 0;
-        return ReadSeekable(copy, sourceName);
+        return ReadSeekable(Data.SeekableStream.Of(stream), sourceName);
     }
 
     /// <summary>Reads a safetensors file held in memory; <paramref name="sourceName"/> names it in errors.</summary>

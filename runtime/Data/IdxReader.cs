@@ -41,12 +41,8 @@ public static class IdxReader
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(sourceName);
-        if (stream.CanSeek) return ReadSeekable(stream, sourceName);
-        // Detecting gzip needs a look at the first bytes and a step back; a buffered copy gives both.
-        var copy = new MemoryStream();
-        stream.CopyTo(copy);
-        copy.Position = 0;
-        return ReadSeekable(copy, sourceName);
+        // Detecting gzip needs a look at the first bytes and a step back.
+        return ReadSeekable(SeekableStream.Of(stream), sourceName);
     }
 
     /// <summary>Reads an IDX array held in memory, raw or gzip-compressed; <paramref name="sourceName"/> names it in errors.</summary>
